@@ -1,0 +1,184 @@
+package teefs.queue;
+
+import java.io.File;
+import java.io.IOException;
+import java.nio.file.FileStore;
+import java.nio.file.Files;
+
+import org.agrona.DirectBuffer;
+
+import net.openhft.chronicle.bytes.Bytes;
+import net.openhft.chronicle.queue.ExcerptAppender;
+import net.openhft.chronicle.wire.DocumentContext;
+
+/**
+ * Appends raw record frames to a {@link JournalQueue}, one Chronicle document per frame.
+ *
+ * <p>Not thread-safe: one thread owns an appender (Chronicle enforces it). Data is copied once, from the caller's
+ * memory (a heap array, a direct buffer or a native FUSE pointer wrapped in an Agrona buffer) into the queue's
+ * mapped file. A failed append leaves nothing visible to readers.
+ */
+public final class JournalAppender implements AutoCloseable {
+    private static final byte[] ZEROS = new byte[16];
+    private static final long SPACE_RECHECK_BYTES = 4L << 20;
+    private static final long SPACE_RECHECK_NANOS = 200_000_000L;
+
+    private final JournalQueue queue;
+    private final ExcerptAppender appender;
+    private final AppendOptions options;
+    private final FileStore fileStore;
+    private final QueueFlusher flusher;
+
+    private long usableBytes;
+    private long bytesSinceSpaceCheck;
+    private long lastSpaceCheckNanos;
+    private int lastCycle = Integer.MIN_VALUE;
+
+    JournalAppender(JournalQueue queue, ExcerptAppender appender, AppendOptions options) {
+        this.queue = queue;
+        this.appender = appender;
+        this.options = options;
+        try {
+            this.fileStore = Files.getFileStore(queue.dir());
+        } catch (IOException e) {
+            throw new QueueException("cannot inspect the filesystem of " + queue.dir() + ": " + e.getMessage(), e);
+        }
+        this.flusher = options.sync() == SyncLevel.NONE ? null : new QueueFlusher(queue.dir(), options);
+        refreshSpace();
+    }
+
+    /** Appends one frame held in {@code buffer[offset, offset + length)}; returns its queue index. */
+    public long append(DirectBuffer buffer, int offset, int length) {
+        return append(buffer, offset, length, null, 0, 0, 0);
+    }
+
+    /**
+     * Appends one frame made of a head (header and fixed fields), an optional body (write data, often native FUSE
+     * memory) and {@code zeroPadding} zero bytes. Returns the frame's queue index.
+     *
+     * @throws QueueFullException when the queue's filesystem is below the free-space reserve; nothing was written
+     * @throws QueueException     when Chronicle failed; nothing was made visible
+     */
+    public long append(DirectBuffer head, int headOffset, int headLength,
+                       DirectBuffer body, int bodyOffset, int bodyLength, int zeroPadding) {
+        int total = headLength + bodyLength + zeroPadding;
+        ensureSpace(total);
+        DocumentContext dc = appender.writingDocument();
+        try {
+            Bytes<?> bytes = dc.wire().bytes();
+            copy(head, headOffset, headLength, bytes);
+            if (bodyLength > 0) {
+                copy(body, bodyOffset, bodyLength, bytes);
+            }
+            if (zeroPadding > 0) {
+                bytes.write(ZEROS, 0, zeroPadding);
+            }
+        } catch (RuntimeException | InternalError e) {
+            // InternalError is how the JVM reports a fault inside mapped memory (e.g. SIGBUS on a full disk)
+            dc.rollbackOnClose();
+            closeQuietly(dc);
+            throw new QueueException("append to " + queue.dir() + " failed: " + e, e);
+        }
+        try {
+            dc.close();
+        } catch (RuntimeException e) {
+            throw new QueueException("append to " + queue.dir() + " failed while committing: " + e, e);
+        }
+        bytesSinceSpaceCheck += total;
+        usableBytes -= total;
+        long index = appender.lastIndexAppended();
+        afterAppend();
+        return index;
+    }
+
+    private static void copy(DirectBuffer src, int offset, int length, Bytes<?> dst) {
+        byte[] array = src.byteArray();
+        if (array != null) {
+            dst.write(array, src.wrapAdjustment() + offset, length);
+        } else {
+            dst.unsafeWrite(src.addressOffset() + offset, length);
+        }
+    }
+
+    private void afterAppend() {
+        if (flusher == null) {
+            return;
+        }
+        int cycle = appender.cycle();
+        if (cycle != lastCycle) {
+            lastCycle = cycle;
+            File file = appender.currentFile();
+            if (file != null) {
+                flusher.currentFile(file.toPath());
+            }
+        }
+        if (options.sync() == SyncLevel.ALWAYS) {
+            flusher.forceNow();
+        } else {
+            flusher.markDirty();
+        }
+    }
+
+    /** Fails fast, before anything is written, when the queue's filesystem is below its free-space reserve. */
+    public void ensureSpace(long bytes) {
+        long now = System.nanoTime();
+        if (bytesSinceSpaceCheck >= SPACE_RECHECK_BYTES || now - lastSpaceCheckNanos >= SPACE_RECHECK_NANOS
+                || usableBytes - bytes < options.reserveBytes()) {
+            refreshSpace();
+        }
+        if (usableBytes - bytes < options.reserveBytes()) {
+            throw new QueueFullException("queue filesystem of " + queue.dir() + " has " + (usableBytes >> 20)
+                    + " MiB free, below the reserve of " + (options.reserveBytes() >> 20)
+                    + " MiB: free space there (or let the broadcaster trim acknowledged cycles)");
+        }
+    }
+
+    private void refreshSpace() {
+        try {
+            usableBytes = fileStore.getUsableSpace();
+        } catch (IOException e) {
+            usableBytes = 0;
+        }
+        bytesSinceSpaceCheck = 0;
+        lastSpaceCheckNanos = System.nanoTime();
+    }
+
+    /** The cycle of the last append, or of the clock when nothing was appended yet. */
+    public int cycle() {
+        return appender.cycle();
+    }
+
+    public long lastIndexAppended() {
+        return appender.lastIndexAppended();
+    }
+
+    public JournalQueue queue() {
+        return queue;
+    }
+
+    /** Forces everything appended so far to the disk, whatever the sync level. */
+    public void sync() {
+        if (flusher != null) {
+            flusher.forceNow();
+        }
+    }
+
+    private static void closeQuietly(DocumentContext dc) {
+        try {
+            dc.close();
+        } catch (RuntimeException ignored) {
+            // the append already failed; its own exception is the one to report
+        }
+    }
+
+    @Override
+    public void close() {
+        try {
+            if (flusher != null) {
+                flusher.close();
+            }
+        } finally {
+            appender.close();
+        }
+    }
+}

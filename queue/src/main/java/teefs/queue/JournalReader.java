@@ -1,0 +1,95 @@
+package teefs.queue;
+
+import org.agrona.concurrent.UnsafeBuffer;
+
+import net.openhft.chronicle.bytes.Bytes;
+import net.openhft.chronicle.queue.ExcerptTailer;
+import net.openhft.chronicle.wire.DocumentContext;
+
+/**
+ * Reads raw record frames from a {@link JournalQueue} in index order, following appends live (also those of another
+ * process). Frames are handed over without a copy when the queue is memory-mapped, which it always is on Linux.
+ *
+ * <p>Not thread-safe: a reader belongs to one thread.
+ */
+public final class JournalReader implements AutoCloseable {
+    private final JournalQueue queue;
+    private final ExcerptTailer tailer;
+    private final UnsafeBuffer view = new UnsafeBuffer(0, 0);
+    private byte[] copyBuffer = new byte[0];
+
+    JournalReader(JournalQueue queue, ExcerptTailer tailer) {
+        this.queue = queue;
+        this.tailer = tailer;
+    }
+
+    /** Positions the reader so that the next record read is the one at {@code index}; false when it is not retained. */
+    public boolean seekTo(long index) {
+        return tailer.moveToIndex(index);
+    }
+
+    /**
+     * Positions the reader right after {@code index} (the last record a client applied); false when that record is
+     * not retained, in which case the reader's position is unchanged.
+     */
+    public boolean seekAfter(long index) {
+        if (!tailer.moveToIndex(index)) {
+            return false;
+        }
+        try (DocumentContext dc = tailer.readingDocument()) {
+            return dc.isPresent();
+        }
+    }
+
+    /** Positions the reader at the oldest retained record. */
+    public void toStart() {
+        tailer.toStart();
+    }
+
+    /** Positions the reader after the newest record: only records appended from now on will be read. */
+    public void toEnd() {
+        tailer.toEnd();
+    }
+
+    /** The index the next read will return (meaningful once positioned). */
+    public long index() {
+        return tailer.index();
+    }
+
+    /**
+     * Hands the next record, if one is there, to {@code consumer}.
+     *
+     * @return false when no record is available yet (the caller decides how to wait)
+     */
+    public boolean readNext(RecordConsumer consumer) {
+        try (DocumentContext dc = tailer.readingDocument()) {
+            if (!dc.isPresent()) {
+                return false;
+            }
+            Bytes<?> bytes = dc.wire().bytes();
+            long position = bytes.readPosition();
+            int length = (int) bytes.readRemaining();
+            long index = dc.index();
+            if (bytes.isDirectMemory()) {
+                view.wrap(bytes.addressForRead(position), length);
+            } else {
+                if (copyBuffer.length < length) {
+                    copyBuffer = new byte[Math.max(length, copyBuffer.length * 2)];
+                }
+                bytes.read(copyBuffer, 0, length);
+                view.wrap(copyBuffer, 0, length);
+            }
+            consumer.accept(index, view, 0, length);
+            return true;
+        }
+    }
+
+    public JournalQueue queue() {
+        return queue;
+    }
+
+    @Override
+    public void close() {
+        tailer.close();
+    }
+}
