@@ -1,0 +1,37 @@
+package teefs.cli;
+
+import picocli.CommandLine;
+import picocli.CommandLine.Command;
+
+/** The {@code teefs} launcher: one binary, one subcommand per role or tool. */
+@Command(name = "teefs",
+        mixinStandardHelpOptions = true,
+        versionProvider = VersionProvider.class,
+        description = {
+            "teefs: an event-driven rsync. A FUSE mount journals every change; mirrors replay the journal.",
+            ""
+        },
+        subcommands = {
+            // each role and tool registers here, one line each
+            CommandLine.HelpCommand.class,
+        })
+public final class Main implements Runnable {
+    @CommandLine.Spec
+    CommandLine.Model.CommandSpec spec;
+
+    public static void main(String[] args) {
+        System.exit(run(args));
+    }
+
+    /** Runs teefs with {@code args} and returns the exit code, without exiting (for tests). */
+    public static int run(String... args) {
+        CommandLine cli = new CommandLine(new Main());
+        cli.setExecutionExceptionHandler(new UserErrorHandler());
+        return cli.execute(args);
+    }
+
+    @Override
+    public void run() {
+        spec.commandLine().usage(System.out);
+    }
+}
