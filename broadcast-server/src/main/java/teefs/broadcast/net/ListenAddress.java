@@ -1,0 +1,81 @@
+package teefs.broadcast.net;
+
+import java.net.InetAddress;
+import java.net.InetSocketAddress;
+import java.net.SocketAddress;
+import java.net.URI;
+import java.net.URISyntaxException;
+import java.net.UnknownHostException;
+import java.nio.file.Path;
+
+import io.netty.channel.unix.DomainSocketAddress;
+
+/**
+ * Where to listen or connect: {@code unix:/path/to/socket} or {@code tcp://host:port}. Parsed once; the message of
+ * a bad address says what a good one looks like.
+ */
+public record ListenAddress(Path unixPath, String host, int port) {
+    public static ListenAddress parse(String text) {
+        if (text.startsWith("unix:")) {
+            String path = text.substring("unix:".length());
+            if (path.startsWith("//")) {
+                path = path.substring(2);
+            }
+            if (path.isEmpty()) {
+                throw new IllegalArgumentException("'" + text + "' names no socket path: write unix:/run/teefs/teefs.sock");
+            }
+            return new ListenAddress(Path.of(path), null, 0);
+        }
+        if (text.startsWith("tcp://")) {
+            try {
+                URI uri = new URI(text);
+                if (uri.getHost() == null || uri.getPort() < 0 || uri.getPort() > 65535) {
+                    throw new URISyntaxException(text, "host and port required");
+                }
+                return new ListenAddress(null, uri.getHost(), uri.getPort());
+            } catch (URISyntaxException e) {
+                throw new IllegalArgumentException("'" + text + "' is not a TCP address: write tcp://HOST:PORT, "
+                        + "e.g. tcp://127.0.0.1:7070 (IPv6: tcp://[::1]:7070)");
+            }
+        }
+        throw new IllegalArgumentException("'" + text + "' is not an address: write unix:/path/to/socket or tcp://HOST:PORT");
+    }
+
+    public boolean isUnix() {
+        return unixPath != null;
+    }
+
+    /** True for Unix sockets and for TCP addresses that resolve only to loopback. */
+    public boolean isLocal() {
+        if (isUnix()) {
+            return true;
+        }
+        try {
+            for (InetAddress a : InetAddress.getAllByName(host)) {
+                if (!a.isLoopbackAddress()) {
+                    return false;
+                }
+            }
+            return true;
+        } catch (UnknownHostException e) {
+            return false;
+        }
+    }
+
+    public SocketAddress socketAddress() {
+        return isUnix() ? new DomainSocketAddress(unixPath.toFile()) : new InetSocketAddress(host, port);
+    }
+
+    /** The address with the port actually bound (for port 0). */
+    public ListenAddress withPort(int boundPort) {
+        return isUnix() ? this : new ListenAddress(null, host, boundPort);
+    }
+
+    @Override
+    public String toString() {
+        if (isUnix()) {
+            return "unix:" + unixPath;
+        }
+        return "tcp://" + (host.contains(":") ? "[" + host + "]" : host) + ":" + port;
+    }
+}

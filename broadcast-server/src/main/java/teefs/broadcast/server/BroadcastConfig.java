@@ -1,0 +1,138 @@
+package teefs.broadcast.server;
+
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+
+import teefs.broadcast.net.ListenAddress;
+
+/**
+ * Everything the broadcast server is told, validated once by {@link #conclude()} (which also enforces the security
+ * rule: any listener that is not a Unix socket or loopback needs TLS and a token file). Setters return this.
+ *
+ * <p>Not thread-safe; hand it to {@link BroadcastServer#start} and do not touch it afterwards.
+ */
+public final class BroadcastConfig {
+    public static final Duration HEARTBEAT_INTERVAL_DEFAULT = Duration.ofSeconds(1);
+    public static final Duration IDLE_TIMEOUT_DEFAULT = Duration.ofSeconds(10);
+    public static final Duration HELLO_TIMEOUT_DEFAULT = Duration.ofSeconds(5);
+    public static final int BATCH_BYTES_DEFAULT = 256 * 1024;
+    public static final int HIGH_WATER_MARK_DEFAULT = 2 * 1024 * 1024;
+    public static final Duration RETENTION_INTERVAL_DEFAULT = Duration.ofMinutes(1);
+    public static final String POSITIONS_DIR = "clients";
+
+    private Path queueDir;
+    private final List<ListenAddress> listeners = new ArrayList<>();
+    private Duration heartbeatInterval = HEARTBEAT_INTERVAL_DEFAULT;
+    private Duration idleTimeout = IDLE_TIMEOUT_DEFAULT;
+    private Duration helloTimeout = HELLO_TIMEOUT_DEFAULT;
+    private int batchBytes = BATCH_BYTES_DEFAULT;
+    private int highWaterMark = HIGH_WATER_MARK_DEFAULT;
+    private Path tokenFile;
+    private Path tlsCert;
+    private Path tlsKey;
+    private ListenAddress metrics;
+    private RetentionPolicy retention = RetentionPolicy.keepEverything();
+    private Duration retentionInterval = RETENTION_INTERVAL_DEFAULT;
+    private int ioThreads = 0;
+    private boolean concluded;
+
+    public BroadcastConfig queueDir(Path dir) { this.queueDir = dir; return this; }
+    public BroadcastConfig listen(ListenAddress address) { listeners.add(address); return this; }
+    public BroadcastConfig heartbeatInterval(Duration d) { this.heartbeatInterval = d; return this; }
+    public BroadcastConfig idleTimeout(Duration d) { this.idleTimeout = d; return this; }
+    public BroadcastConfig helloTimeout(Duration d) { this.helloTimeout = d; return this; }
+    public BroadcastConfig batchBytes(int bytes) { this.batchBytes = bytes; return this; }
+    public BroadcastConfig highWaterMark(int bytes) { this.highWaterMark = bytes; return this; }
+    public BroadcastConfig tokenFile(Path file) { this.tokenFile = file; return this; }
+    public BroadcastConfig tls(Path cert, Path key) { this.tlsCert = cert; this.tlsKey = key; return this; }
+    public BroadcastConfig metrics(ListenAddress address) { this.metrics = address; return this; }
+    public BroadcastConfig retention(RetentionPolicy policy) { this.retention = policy; return this; }
+    public BroadcastConfig retentionInterval(Duration d) { this.retentionInterval = d; return this; }
+    public BroadcastConfig ioThreads(int n) { this.ioThreads = n; return this; }
+
+    /** Checks everything once; throws {@link IllegalArgumentException} naming the option and the fix. */
+    public BroadcastConfig conclude() {
+        if (queueDir == null) {
+            throw new IllegalArgumentException("--queue is required: the directory 'teefs journal' writes to");
+        }
+        if (listeners.isEmpty()) {
+            throw new IllegalArgumentException("give at least one --listen address, e.g. --listen unix:/run/teefs/teefs.sock");
+        }
+        positive("heartbeat interval", heartbeatInterval);
+        positive("idle timeout", idleTimeout);
+        positive("hello timeout", helloTimeout);
+        positive("retention interval", retentionInterval);
+        if (idleTimeout.compareTo(heartbeatInterval.multipliedBy(2)) < 0) {
+            throw new IllegalArgumentException("idle timeout " + idleTimeout + " must be at least twice the heartbeat interval "
+                    + heartbeatInterval + ", or healthy peers get dropped");
+        }
+        if (batchBytes < 4096 || batchBytes > 4 * 1024 * 1024) {
+            throw new IllegalArgumentException("batch size must be between 4 KiB and 4 MiB, was " + batchBytes);
+        }
+        if (highWaterMark < batchBytes) {
+            throw new IllegalArgumentException("high water mark " + highWaterMark + " must be at least the batch size " + batchBytes);
+        }
+        if ((tlsCert == null) != (tlsKey == null)) {
+            throw new IllegalArgumentException("TLS needs both --tls-cert and --tls-key");
+        }
+        if (tlsCert != null) {
+            readable("--tls-cert", tlsCert);
+            readable("--tls-key", tlsKey);
+        }
+        if (tokenFile != null) {
+            readable("--token-file", tokenFile);
+        }
+        List<ListenAddress> all = new ArrayList<>(listeners);
+        if (metrics != null) {
+            all.add(metrics);
+        }
+        for (ListenAddress a : all) {
+            if (!a.isLocal() && (tlsCert == null || tokenFile == null)) {
+                throw new IllegalArgumentException(a + " is neither a Unix socket nor loopback, so the stream would be "
+                        + "readable from the network: listening there needs TLS and a credential. Run "
+                        + "'teefs keygen --out DIR' and add --tls-cert DIR/server.crt --tls-key DIR/server.key "
+                        + "--token-file DIR/token (clients then pass --token-file and --tls-trust DIR/server.crt), "
+                        + "or listen on unix:/run/teefs/teefs.sock or tcp://127.0.0.1:PORT");
+            }
+        }
+        concluded = true;
+        return this;
+    }
+
+    private static void positive(String what, Duration d) {
+        if (d == null || d.isNegative() || d.isZero()) {
+            throw new IllegalArgumentException(what + " must be positive, was " + d);
+        }
+    }
+
+    private static void readable(String option, Path file) {
+        if (!Files.isReadable(file)) {
+            throw new IllegalArgumentException(option + " " + file + " does not exist or is not readable");
+        }
+    }
+
+    void requireConcluded() {
+        if (!concluded) {
+            throw new IllegalStateException("call conclude() before starting the server");
+        }
+    }
+
+    public Path queueDir() { return queueDir; }
+    public List<ListenAddress> listeners() { return List.copyOf(listeners); }
+    public Duration heartbeatInterval() { return heartbeatInterval; }
+    public Duration idleTimeout() { return idleTimeout; }
+    public Duration helloTimeout() { return helloTimeout; }
+    public int batchBytes() { return batchBytes; }
+    public int highWaterMark() { return highWaterMark; }
+    public Path tokenFile() { return tokenFile; }
+    public Path tlsCert() { return tlsCert; }
+    public Path tlsKey() { return tlsKey; }
+    public ListenAddress metrics() { return metrics; }
+    public RetentionPolicy retention() { return retention; }
+    public Duration retentionInterval() { return retentionInterval; }
+    public int ioThreads() { return ioThreads; }
+    public Path positionsDir() { return queueDir.resolve(POSITIONS_DIR); }
+}

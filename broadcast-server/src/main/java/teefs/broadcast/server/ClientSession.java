@@ -1,0 +1,256 @@
+package teefs.broadcast.server;
+
+import java.util.ArrayDeque;
+import java.util.concurrent.locks.LockSupport;
+
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+import io.netty.buffer.ByteBuf;
+import io.netty.channel.Channel;
+import io.netty.channel.ChannelFutureListener;
+
+import teefs.broadcast.wire.RecordBatchWriter;
+import teefs.broadcast.wire.WireFormat;
+import teefs.protocol.control.Envelope;
+import teefs.protocol.control.ErrorCode;
+import teefs.protocol.control.Hello;
+import teefs.protocol.control.Refusal;
+import teefs.protocol.control.Welcome;
+import teefs.queue.JournalReader;
+
+/**
+ * One client after a valid Hello: a pump thread of its own that owns the client's {@link JournalReader} (created,
+ * positioned, read and closed on that thread only) and writes RECORDS frames to the channel while it is writable.
+ * When the channel is not writable the pump parks until {@link #onWritabilityChanged()} wakes it: a client that
+ * stops reading costs one high-water mark of memory; its backlog stays on disk.
+ *
+ * <p>Threads: the pump thread owns the reader and batch writer; the channel's event loop calls {@link #onAck},
+ * {@link #onWritabilityChanged} and {@link #close}; status readers read the volatile counters from anywhere.
+ */
+public final class ClientSession {
+    private static final Logger LOG = LoggerFactory.getLogger(ClientSession.class);
+    private static final int MAX_UNACKED_MARKS = 4096;
+
+    private final ServerContext ctx;
+    private final Channel channel;
+    private final Hello hello;
+    private final long connectedSinceMillis;
+    private final Thread pump;
+
+    private volatile boolean closed;
+    private volatile boolean welcomed;
+    private volatile long sentIndex = -1;
+    private volatile long bytesSent;
+    private volatile long recordsSent;
+    /** (last index of a batch, bytes sent up to it): lets lag in bytes be exact for what was sent. */
+    private final ArrayDeque<long[]> unacked = new ArrayDeque<>();
+    private long ackedBytes;
+
+    ClientSession(ServerContext ctx, Channel channel, Hello hello) {
+        this.ctx = ctx;
+        this.channel = channel;
+        this.hello = hello;
+        this.connectedSinceMillis = ctx.registry.now();
+        this.pump = new Thread(this::run, "teefs-pump-" + hello.getClientName());
+        this.pump.setDaemon(true);
+    }
+
+    void start() {
+        pump.start();
+    }
+
+    public String name() {
+        return hello.getClientName();
+    }
+
+    public String address() {
+        return String.valueOf(channel.remoteAddress());
+    }
+
+    public long connectedSinceMillis() {
+        return connectedSinceMillis;
+    }
+
+    public long sentIndex() {
+        return sentIndex;
+    }
+
+    public long bytesSent() {
+        return bytesSent;
+    }
+
+    public long recordsSent() {
+        return recordsSent;
+    }
+
+    boolean welcomed() {
+        return welcomed;
+    }
+
+    /** Bytes sent but not yet acked (exact up to the last {@value #MAX_UNACKED_MARKS} batches). */
+    public synchronized long unackedBytes() {
+        return bytesSent - ackedBytes;
+    }
+
+    /** Event loop: the client applied everything up to {@code index}. */
+    void onAck(long index) {
+        ctx.registry.ack(name(), index, ctx.headSeen());
+        synchronized (this) {
+            while (!unacked.isEmpty() && unacked.peekFirst()[0] <= index) {
+                ackedBytes = unacked.pollFirst()[1];
+            }
+        }
+    }
+
+    /** Event loop: the channel's writability flipped; the pump re-checks it. */
+    void onWritabilityChanged() {
+        LockSupport.unpark(pump);
+    }
+
+    /** Any thread: stops the pump and closes the connection, logging why. */
+    void close(String reason) {
+        if (closed) {
+            return;
+        }
+        closed = true;
+        LOG.info("client {} at {}: {}", name(), address(), reason);
+        channel.close();
+        LockSupport.unpark(pump);
+    }
+
+    /** Any thread: tells the client why, then closes. */
+    void refuse(ErrorCode code, String message) {
+        if (closed) {
+            return;
+        }
+        closed = true;
+        LOG.info("client {} at {} refused: {} {}", name(), address(), code, message);
+        channel.writeAndFlush(Envelope.newBuilder().setRefusal(Refusal.newBuilder().setCode(code).setMessage(message)
+                        .setFirstIndex(ctx.queue.firstIndex()).setHeadIndex(ctx.head())).build())
+                .addListener(ChannelFutureListener.CLOSE);
+        LockSupport.unpark(pump);
+    }
+
+    /** Waits for the pump thread to end (after {@link #close}); the queue must not close under a reader. */
+    void awaitPump(long millis) {
+        try {
+            pump.join(millis);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+    }
+
+    private void run() {
+        boolean attached = false;
+        try (JournalReader reader = ctx.queue.reader();
+             RecordBatchWriter writer = new RecordBatchWriter(channel.alloc(), ctx.config.batchBytes(), this::send)) {
+            String problem = position(reader);
+            if (problem != null) {
+                refuse(ErrorCode.INDEX_NOT_RETAINED, problem);
+                return;
+            }
+            ClientSession previous = ctx.registry.attach(this);
+            attached = true;
+            if (previous != null) {
+                previous.refuse(ErrorCode.REPLACED, "a newer connection of client " + name() + " took over");
+            }
+            channel.writeAndFlush(Envelope.newBuilder().setWelcome(Welcome.newBuilder()
+                    .setProtocolVersion(WireFormat.PROTOCOL_VERSION)
+                    .setQueueId(ctx.queue.id().toString())
+                    .setFirstIndex(ctx.queue.firstIndex())
+                    .setHeadIndex(ctx.head())
+                    .setHeartbeatIntervalMs((int) ctx.config.heartbeatInterval().toMillis())
+                    .setIdleTimeoutMs((int) ctx.config.idleTimeout().toMillis())
+                    .setServerVersion(BroadcastServer.VERSION)).build());
+            welcomed = true;
+            LOG.info("client {} at {} streaming ({} {})", name(), address(), hello.getStartMode(), hello.getIndex());
+            stream(reader, writer);
+        } catch (Throwable t) {
+            if (!closed) {
+                LOG.warn("client {} at {}: pump failed", name(), address(), t);
+                close("pump failed: " + t);
+            }
+        } finally {
+            if (attached) {
+                ctx.registry.detach(this);
+            }
+        }
+    }
+
+    /** Pump thread: places the reader per the Hello; returns why it cannot, or null. */
+    private String position(JournalReader reader) {
+        long index = hello.getIndex();
+        long first = ctx.queue.firstIndex();
+        long last = ctx.queue.lastIndex();
+        String window = " (the queue retains " + (first < 0 ? "nothing yet" : first + " to " + last)
+                + "): the client must bootstrap (copy the tree, then stream from the head index)";
+        switch (hello.getStartMode()) {
+            case START_AFTER_INDEX:
+                if (last >= 0 && index > last) {
+                    return "index " + index + " is ahead of the queue head " + last + window;
+                }
+                if (!reader.seekAfter(index)) {
+                    return "index " + index + " is no longer retained" + window;
+                }
+                return null;
+            case START_AT_INDEX:
+                if (last >= 0 && index == last + 1) {
+                    reader.toEnd();
+                    return null;
+                }
+                if (!reader.seekTo(index)) {
+                    return "index " + index + " is not retained" + window;
+                }
+                return null;
+            case START_AT_HEAD:
+                reader.toEnd();
+                return null;
+            case START_AT_OLDEST:
+                reader.toStart();
+                return null;
+            default:
+                return "unknown start mode " + hello.getStartMode();
+        }
+    }
+
+    /** Pump thread: reads while the channel is writable; parks when it is not, or when the queue has nothing new. */
+    private void stream(JournalReader reader, RecordBatchWriter writer) {
+        IdleBackoff backoff = new IdleBackoff();
+        while (!closed && channel.isActive()) {
+            if (!channel.isWritable()) {
+                LockSupport.parkNanos(this, IdleBackoff.MAX_NANOS);
+                continue;
+            }
+            boolean read = false;
+            while (!closed && channel.isWritable() && reader.readNext(writer)) {
+                read = true;
+            }
+            writer.flush();
+            if (read) {
+                backoff.reset();
+            } else {
+                backoff.idle(this);
+            }
+        }
+    }
+
+    /** Pump thread: one finished RECORDS frame. */
+    private void send(ByteBuf frame) {
+        int bytes = frame.readableBytes();
+        int count = frame.getInt(WireFormat.HEADER + 8);
+        long last = frame.getLong(WireFormat.HEADER) + count - 1;
+        channel.writeAndFlush(frame, channel.voidPromise());
+        sentIndex = last;
+        recordsSent += count;
+        ctx.sawIndex(last);
+        ctx.countSent(count, bytes - WireFormat.HEADER - WireFormat.RECORDS_PREFIX);
+        synchronized (this) {
+            bytesSent += bytes - WireFormat.HEADER - WireFormat.RECORDS_PREFIX;
+            if (unacked.size() == MAX_UNACKED_MARKS) {
+                unacked.pollFirst();
+            }
+            unacked.addLast(new long[] {last, bytesSent});
+        }
+    }
+}
