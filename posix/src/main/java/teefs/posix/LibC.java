@@ -22,6 +22,8 @@ public interface LibC {
     @SaveError long pwrite(int fd, Pointer buf, long count, long offset);
     @SaveError long pread(int fd, @Out byte[] buf, long count, long offset);
     @SaveError long pwrite(int fd, @In byte[] buf, long count, long offset);
+    /** pwrite from a raw native address (a direct buffer, a mapped queue): no Pointer object per call. */
+    @SaveError long pwrite(int fd, long address, long count, long offset);
 
     @SaveError int ftruncate(int fd, long length);
     @SaveError int truncate(String path, long length);

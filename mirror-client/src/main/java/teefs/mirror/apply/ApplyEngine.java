@@ -1,0 +1,282 @@
+package teefs.mirror.apply;
+
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+
+import org.agrona.DirectBuffer;
+
+import teefs.posix.Posix;
+import teefs.protocol.MalformedRecordException;
+import teefs.protocol.RecordDecoder;
+import teefs.protocol.RecordType;
+
+/**
+ * Applies journal records (docs/RECORDS.md) onto a TARGET directory, one at a time, in queue order.
+ *
+ * <p>Applying is idempotent: a record applied twice, or a run of records applied again from any earlier index,
+ * leaves TARGET as one application does (see {@link TargetFiles} for the rules). Every path is confined to TARGET
+ * by {@link PathGuard}; a record that is malformed, leaves TARGET, walks through a symlink, or cannot be applied
+ * throws {@link ApplyException} naming its index, type and path. It is never skipped: the caller stops, or pauses
+ * and retries on {@link TargetUnavailableException}.
+ *
+ * <p>The engine keeps the journal session's open-file handles ({@link HandleTable}): ASSOCIATE and CREATE-with-handle
+ * open the file at once, so WRITE/FALLOCATE/FSYNC reach the same inode whatever renames and unlinks follow, as on
+ * the source. Export them with {@link #handles()} and restore them with {@link #restoreHandles} to resume exactly.
+ * A WRITE does not allocate.
+ *
+ * <p>Owners (uid/gid) are applied only when the process runs as root.
+ *
+ * <p>Not thread-safe: one thread owns an engine and calls every method. {@link #close()} closes TARGET and every
+ * open handle.
+ */
+public final class ApplyEngine implements AutoCloseable {
+    /** CHECKPOINT flag bit 0: a new journal session; every handle bound before it is dead. */
+    public static final int CHECKPOINT_RESET = 1;
+
+    private final PathGuard guard;
+    private final TargetFiles files;
+    private final HandleTable handles = new HandleTable();
+    private final RecordDecoder decoder = new RecordDecoder();
+    private final List<HandleTable.Binding> moved = new ArrayList<>();
+    private long applied;
+
+    private ApplyEngine(PathGuard guard, boolean applyOwners) {
+        this.guard = guard;
+        this.files = new TargetFiles(guard, applyOwners);
+    }
+
+    /** An engine applying onto {@code target}, which must be an existing directory; owners only as root. */
+    public static ApplyEngine open(Path target) {
+        return open(target, Posix.isRoot());
+    }
+
+    /**
+     * An engine applying onto {@code target}.
+     *
+     * @param applyOwners whether to apply uid/gid (needs root; false leaves files owned by the mirror's user)
+     */
+    public static ApplyEngine open(Path target, boolean applyOwners) {
+        return new ApplyEngine(PathGuard.open(target), applyOwners);
+    }
+
+    public Path target() {
+        return guard.target();
+    }
+
+    /**
+     * Validates and applies the raw frame at {@code buffer[offset, offset + length)}.
+     *
+     * @param index the record's queue index, named in errors
+     * @throws ApplyException when the frame is malformed or cannot be applied
+     */
+    public void apply(long index, DirectBuffer buffer, int offset, int length) {
+        try {
+            decoder.wrap(buffer, offset, length);
+        } catch (MalformedRecordException e) {
+            throw new ApplyException(index, null, null, "malformed record: " + e.getMessage()
+                    + "; the journal or the connection is corrupt", 0, e);
+        }
+        apply(index, decoder);
+    }
+
+    /** Applies a record already validated by {@code record.wrap(...)}. */
+    public void apply(long index, RecordDecoder record) {
+        RecordType type = record.type();
+        try {
+            dispatch(record, type);
+            applied++;
+        } catch (ApplyException e) {
+            throw e.index() == ApplyException.NO_INDEX ? e.at(index, type.name()) : e;
+        } catch (RuntimeException e) {
+            throw new ApplyException(index, type.name(), null, "unexpected failure: " + e, 0, e);
+        }
+    }
+
+    private void dispatch(RecordDecoder r, RecordType type) {
+        switch (type) {
+            case ASSOCIATE -> bind(r.handle(), r.pathString());
+            case WRITE -> {
+                HandleTable.Binding b = bound(r.handle(), type);
+                if (b.fd >= 0) {
+                    files.write(b.fd, b.path, r.offset(), r.buffer(), r.dataOffset(), r.dataLength(),
+                            r.mtimeSec(), r.mtimeNsec());
+                }
+            }
+            case TRUNCATE -> files.truncate(r.pathString(), r.size(), r.mtimeSec(), r.mtimeNsec());
+            case CREATE -> {
+                String path = r.pathString();
+                int handle = r.handle();
+                int fd = files.create(path, r.mode(), r.uid(), r.gid(), r.mtimeSec(), r.mtimeNsec(),
+                        r.parentMtimeSec(), r.parentMtimeNsec(), handle != 0);
+                if (handle != 0) {
+                    handles.bind(handle, path, fd);
+                }
+            }
+            case MKNOD -> files.mknod(r.pathString(), r.mode(), r.uid(), r.gid(), r.rdev(), r.mtimeSec(),
+                    r.mtimeNsec(), r.parentMtimeSec(), r.parentMtimeNsec());
+            case MKDIR -> files.mkdir(r.pathString(), r.mode(), r.uid(), r.gid(), r.mtimeSec(), r.mtimeNsec(),
+                    r.parentMtimeSec(), r.parentMtimeNsec());
+            case RMDIR -> files.rmdir(r.pathString(), r.parentMtimeSec(), r.parentMtimeNsec());
+            case UNLINK -> files.unlink(r.pathString(), r.parentMtimeSec(), r.parentMtimeNsec());
+            case RENAME -> rename(r);
+            case SYMLINK -> files.symlink(r.pathString(), r.secondString(), r.uid(), r.gid(), r.mtimeSec(),
+                    r.mtimeNsec(), r.parentMtimeSec(), r.parentMtimeNsec());
+            case LINK -> files.link(r.pathString(), r.secondString(), r.parentMtimeSec(), r.parentMtimeNsec());
+            case CHMOD -> files.chmod(r.pathString(), r.mode());
+            case CHOWN -> files.chown(r.pathString(), r.uid(), r.gid());
+            case UTIMENS -> files.utimens(r.pathString(), r.atimeSec(), r.atimeNsec(), r.mtimeSec(), r.mtimeNsec());
+            case SETXATTR -> files.setxattr(r.pathString(), r.secondString(), r.buffer(), r.valueOffset(),
+                    r.valueLength());
+            case REMOVEXATTR -> files.removexattr(r.pathString(), r.secondString());
+            case FALLOCATE -> {
+                HandleTable.Binding b = bound(r.handle(), type);
+                if (b.fd >= 0) {
+                    files.fallocate(b.fd, b.path, r.fallocMode(), r.offset(), r.length(), r.mtimeSec(),
+                            r.mtimeNsec());
+                }
+            }
+            case FSYNC -> {
+                HandleTable.Binding b = bound(r.handle(), type);
+                if (b.fd >= 0) {
+                    files.fsync(b.fd, b.path, r.datasync());
+                }
+            }
+            case RELEASE -> handles.release(r.handle());
+            case CHECKPOINT -> checkpoint(r);
+            case MARKER -> {
+                // a label in the stream (e.g. a test or a bootstrap point): nothing to apply
+            }
+            default -> throw new ApplyException(null, "record type " + type + " is not supported by this mirror:"
+                    + " upgrade it", 0);
+        }
+    }
+
+    private HandleTable.Binding bound(int handle, RecordType type) {
+        HandleTable.Binding b = handles.get(handle);
+        if (b == null) {
+            throw new ApplyException(null, type + " names handle " + Integer.toUnsignedString(handle)
+                    + ", which no ASSOCIATE, CREATE or CHECKPOINT bound: replay from the CHECKPOINT before it", 0);
+        }
+        return b;
+    }
+
+    /** Binds {@code handle} to {@code path}, opening it unless it is bound there with a descriptor already. */
+    private void bind(int handle, String path) {
+        PathGuard.check(path, false);
+        HandleTable.Binding b = handles.get(handle);
+        if (b != null && b.fd >= 0 && b.path.equals(path)) {
+            return;
+        }
+        handles.bind(handle, path, files.openForWrite(path));
+    }
+
+    private void rename(RecordDecoder r) {
+        String from = r.pathString();
+        String to = r.secondString();
+        int flags = r.renameFlags();
+        files.rename(from, to, flags, r.fromParentMtimeSec(), r.fromParentMtimeNsec(), r.toParentMtimeSec(),
+                r.toParentMtimeNsec());
+        moved.clear();
+        if (flags == Posix.RENAME_EXCHANGE) {
+            handles.exchanged(from, to, moved);
+        } else {
+            handles.renamed(from, to, moved);
+        }
+        for (HandleTable.Binding b : moved) {
+            if (b.fd < 0) {
+                // bound while its path was absent (a replayed overlap): the rename made the name live again
+                b.fd = files.openForWrite(b.path);
+            }
+        }
+        moved.clear();
+    }
+
+    private void checkpoint(RecordDecoder r) {
+        if ((r.checkpointFlags() & CHECKPOINT_RESET) != 0) {
+            handles.clear();
+        }
+        RecordDecoder.CheckpointEntries e = r.entries();
+        while (e.next()) {
+            bind(e.handle(), e.pathString());
+        }
+    }
+
+    /** Snapshot of the bound handles (handle → path), sorted by handle: persist it with the applied index. */
+    public Map<Integer, String> handles() {
+        return handles.snapshot();
+    }
+
+    /**
+     * Replaces the handle table by {@code snapshot} (from {@link #handles()}), opening each path, as a CHECKPOINT
+     * with RESET would: the state to resume right after the index it was taken at.
+     */
+    public void restoreHandles(Map<Integer, String> snapshot) {
+        handles.clear();
+        for (Map.Entry<Integer, String> e : snapshot.entrySet()) {
+            try {
+                bind(e.getKey(), e.getValue());
+            } catch (ApplyException ex) {
+                throw ex.at(ApplyException.NO_INDEX, "restore of handle " + e.getKey());
+            }
+        }
+    }
+
+    /**
+     * Updates the handle table from a record without touching TARGET (ASSOCIATE, CREATE with a handle, RENAME,
+     * RELEASE, CHECKPOINT): how a replayer rebuilds the table between a CHECKPOINT and its start index. Descriptors
+     * are opened only for the bindings left at the end, by {@link #openTrackedHandles()}.
+     */
+    public void track(RecordDecoder r) {
+        switch (r.type()) {
+            case ASSOCIATE -> handles.bind(r.handle(), r.pathString(), -1);
+            case CREATE -> {
+                if (r.handle() != 0) {
+                    handles.bind(r.handle(), r.pathString(), -1);
+                }
+            }
+            case RENAME -> {
+                moved.clear();
+                if (r.renameFlags() == Posix.RENAME_EXCHANGE) {
+                    handles.exchanged(r.pathString(), r.secondString(), moved);
+                } else {
+                    handles.renamed(r.pathString(), r.secondString(), moved);
+                }
+                moved.clear();
+            }
+            case RELEASE -> handles.release(r.handle());
+            case CHECKPOINT -> {
+                if ((r.checkpointFlags() & CHECKPOINT_RESET) != 0) {
+                    handles.clear();
+                }
+                RecordDecoder.CheckpointEntries e = r.entries();
+                while (e.next()) {
+                    handles.bind(e.handle(), e.pathString(), -1);
+                }
+            }
+            default -> {
+                // no effect on handles
+            }
+        }
+    }
+
+    /** Opens the descriptors of the handles {@link #track} bound; call once before applying resumes. */
+    public void openTrackedHandles() {
+        restoreHandles(handles.snapshot());
+    }
+
+    /** Records applied by this engine since it was opened. */
+    public long appliedCount() {
+        return applied;
+    }
+
+    @Override
+    public void close() {
+        try {
+            handles.close();
+        } finally {
+            guard.close();
+        }
+    }
+}
