@@ -44,6 +44,7 @@ public interface LibC {
     @SaveError int linkat(int olddirfd, String existing, int newdirfd, String newpath, int flags);
     @SaveError long readlink(String path, @Out byte[] buf, long size);
     @SaveError long readlinkat(int dirfd, String path, @Out byte[] buf, long size);
+    @SaveError long readlink(String path, Pointer buf, long size);
     @SaveError int mknod(String path, int mode, long dev);
     @SaveError int mknodat(int dirfd, String path, int mode, long dev);
     @SaveError int access(String path, int mode);
@@ -61,6 +62,7 @@ public interface LibC {
     @SaveError int lstat(String path, Pointer statbuf);
     @SaveError int lstat(String path, @Out byte[] statbuf);
     @SaveError int fstat(int fd, @Out byte[] statbuf);
+    @SaveError int fstat(int fd, Pointer statbuf);
     @SaveError int fstatat(int dirfd, String path, @Out byte[] statbuf, int flags);
     @SaveError int statvfs(String path, Pointer buf);
 

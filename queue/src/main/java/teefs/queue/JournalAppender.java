@@ -14,7 +14,8 @@ import net.openhft.chronicle.wire.DocumentContext;
 /**
  * Appends raw record frames to a {@link JournalQueue}, one Chronicle document per frame.
  *
- * <p>Not thread-safe: one thread owns an appender (Chronicle enforces it). Data is copied once, from the caller's
+ * <p>Not thread-safe: callers serialize every use (journal-fs holds its journal lock), possibly from different
+ * threads (FUSE's pool), so Chronicle's own one-thread check is turned off. Data is copied once, from the caller's
  * memory (a heap array, a direct buffer or a native FUSE pointer wrapped in an Agrona buffer) into the queue's
  * mapped file. A failed append leaves nothing visible to readers.
  */
@@ -37,6 +38,7 @@ public final class JournalAppender implements AutoCloseable {
     JournalAppender(JournalQueue queue, ExcerptAppender appender, AppendOptions options) {
         this.queue = queue;
         this.appender = appender;
+        this.appender.singleThreadedCheckDisabled(true);
         this.options = options;
         try {
             this.fileStore = Files.getFileStore(queue.dir());

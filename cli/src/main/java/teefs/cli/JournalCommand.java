@@ -1,0 +1,99 @@
+package teefs.cli;
+
+import java.nio.file.Path;
+import java.util.concurrent.Callable;
+
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+
+import teefs.journal.JournalConfig;
+import teefs.journal.JournalMount;
+import teefs.journal.MountException;
+import teefs.queue.AppendOptions;
+import teefs.queue.SyncLevel;
+
+@Command(name = "journal",
+        mixinStandardHelpOptions = true,
+        description = {
+            "Mount a journaling passthrough of STORE at MOUNT.",
+            "",
+            "Every change made through MOUNT is performed on STORE and appended, as a checksummed record, to the "
+                + "journal at QUEUE, in the order STORE saw it. Mirrors replay that journal (teefs replay, "
+                + "teefs mirror). Reads cost what a plain passthrough costs.",
+            "",
+            "Runs in the foreground; Ctrl-C or SIGTERM unmounts cleanly. After a kill -9, run it again: it "
+                + "reconciles the one operation that may have been in flight and mounts again (unmount the stale "
+                + "mount first: fusermount -u MOUNT).",
+            "",
+            "Example:",
+            "  teefs journal --store /srv/landing --mount /mnt/landing --queue /var/lib/teefs/queue",
+            "  teefs journal          # ./teefs-data/{store,mount,queue}",
+        })
+final class JournalCommand implements Callable<Integer> {
+    @Option(names = "--store", paramLabel = "STORE", defaultValue = "teefs-data/store",
+            description = "Directory holding the real files (created if missing). Default: ${DEFAULT-VALUE}")
+    Path store;
+
+    @Option(names = "--mount", paramLabel = "MOUNT", defaultValue = "teefs-data/mount",
+            description = "Empty directory to mount on (created if missing). Default: ${DEFAULT-VALUE}")
+    Path mount;
+
+    @Option(names = "--queue", paramLabel = "QUEUE", defaultValue = "teefs-data/queue",
+            description = "Directory of the journal (created with a new queue id if empty). Default: ${DEFAULT-VALUE}")
+    Path queue;
+
+    @Option(names = "--sync", paramLabel = "LEVEL", defaultValue = "batch",
+            description = {"When journal records are forced to disk: none (the OS decides; a power cut can lose "
+                + "recent records), batch (within --batch-ms; default), always (before each operation "
+                + "returns). Every level survives a crash of the process; fsync on the mount always forces "
+                + "the journal too (except with none)."})
+    String sync;
+
+    @Option(names = "--batch-ms", paramLabel = "MS", defaultValue = "100",
+            description = "With --sync batch: the longest a record waits to be forced. Default: ${DEFAULT-VALUE}")
+    long batchMillis;
+
+    @Option(names = "--reserve", paramLabel = "BYTES", defaultValue = "64M",
+            description = "Refuse changes (ENOSPC) while QUEUE's filesystem has less free space than this. "
+                + "Default: ${DEFAULT-VALUE}")
+    String reserve;
+
+    @Option(names = "--threads", paramLabel = "MODEL", defaultValue = "single",
+            description = "FUSE threading: single (one callback thread; measured faster here) or multi "
+                + "(libfuse's pool). Default: ${DEFAULT-VALUE}")
+    String threads;
+
+    @Option(names = "--fuse-options", paramLabel = "OPTS", defaultValue = "",
+            description = "Extra comma-separated -o options for libfuse (e.g. ro is not supported: the mount "
+                + "exists to take writes).")
+    String fuseOptions;
+
+    @Option(names = "--fuse-debug", description = "Print every FUSE request (libfuse -d).")
+    boolean debug;
+
+    @Override
+    public Integer call() throws Exception {
+        SyncLevel level = SyncLevel.parse(sync);
+        long reserveBytes = Sizes.parse(reserve, "--reserve");
+        boolean single = switch (threads) {
+            case "single" -> true;
+            case "multi" -> false;
+            default -> throw new UserError("--threads takes single or multi, not '" + threads + "'");
+        };
+        JournalConfig config = new JournalConfig(store, mount, queue,
+                new AppendOptions(level, batchMillis, reserveBytes), single, fuseOptions, debug);
+        JournalMount running;
+        try {
+            running = JournalMount.start(config);
+        } catch (MountException e) {
+            throw new UserError(e.getMessage());
+        }
+        Thread hook = new Thread(running::close, "teefs-shutdown");
+        Runtime.getRuntime().addShutdownHook(hook);
+        System.err.println("teefs journal: " + config.store() + " is mounted at " + config.mount()
+                + "; journal at " + config.queue() + " (queue id " + running.queue().id() + "). Ctrl-C to unmount.");
+        running.awaitUnmount();
+        running.close();
+        return 0;
+    }
+}
