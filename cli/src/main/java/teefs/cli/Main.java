@@ -13,6 +13,8 @@ import picocli.CommandLine.Command;
         },
         subcommands = {
             // each role and tool registers here, one line each
+            JournalCommand.class,
+            DumpCommand.class,
             CommandLine.HelpCommand.class,
         })
 public final class Main implements Runnable {
