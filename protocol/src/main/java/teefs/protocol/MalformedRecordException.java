@@ -13,10 +13,10 @@ public final class MalformedRecordException extends Exception {
         INCOMPLETE_HEADER,
         /** The magic is not 0x7EEF: garbage, or a misaligned read. */
         BAD_MAGIC,
+        /** The length (a u32) is above {@link RecordHeader#MAX_RECORD_LENGTH}. */
+        LENGTH_TOO_LARGE,
         /** The length is below the 16-byte header. */
         LENGTH_TOO_SMALL,
-        /** The length is above {@link RecordHeader#MAX_RECORD_LENGTH}. */
-        LENGTH_TOO_LARGE,
         /** The type byte is not a known {@link RecordType} code. */
         UNKNOWN_TYPE,
         /** The padded frame extends past the bytes available. */

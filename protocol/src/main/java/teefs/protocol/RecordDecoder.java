@@ -70,13 +70,13 @@ public final class RecordDecoder {
                     "magic 0x" + Integer.toHexString(magic) + ", expected 0x7eef");
         }
         int length = RecordHeader.length(buffer, offset);
+        if (length < 0 || length > RecordHeader.MAX_RECORD_LENGTH) { // u32: negative ints are huge
+            throw new MalformedRecordException(Reason.LENGTH_TOO_LARGE, offset,
+                    "length " + Integer.toUnsignedString(length) + " > " + RecordHeader.MAX_RECORD_LENGTH);
+        }
         if (length < RecordHeader.LENGTH) {
             throw new MalformedRecordException(Reason.LENGTH_TOO_SMALL, offset,
-                    "length " + Integer.toUnsignedString(length) + " < " + RecordHeader.LENGTH);
-        }
-        if (length > RecordHeader.MAX_RECORD_LENGTH) {
-            throw new MalformedRecordException(Reason.LENGTH_TOO_LARGE, offset,
-                    "length " + length + " > " + RecordHeader.MAX_RECORD_LENGTH);
+                    "length " + length + " < " + RecordHeader.LENGTH);
         }
         int code = RecordHeader.typeCode(buffer, offset);
         RecordType type = RecordType.fromCode(code);
