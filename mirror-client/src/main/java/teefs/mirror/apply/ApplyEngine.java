@@ -176,8 +176,8 @@ public final class ApplyEngine implements AutoCloseable {
         String from = r.pathString();
         String to = r.secondString();
         int flags = r.renameFlags();
-        files.rename(from, to, flags, r.fromParentMtimeSec(), r.fromParentMtimeNsec(), r.toParentMtimeSec(),
-                r.toParentMtimeNsec());
+        boolean staleSourceDropped = files.rename(from, to, flags, r.fromParentMtimeSec(), r.fromParentMtimeNsec(),
+                r.toParentMtimeSec(), r.toParentMtimeNsec());
         moved.clear();
         if (flags == Posix.RENAME_EXCHANGE) {
             handles.exchanged(from, to, moved);
@@ -185,6 +185,11 @@ public final class ApplyEngine implements AutoCloseable {
             handles.renamed(from, to, moved);
         }
         for (HandleTable.Binding b : moved) {
+            if (staleSourceDropped && b.fd >= 0) {
+                // its descriptor was on the dropped re-creation: the live file is the one now at the new path
+                Posix.LIBC.close(b.fd);
+                b.fd = -1;
+            }
             if (b.fd < 0) {
                 // bound while its path was absent (a replayed overlap): the rename made the name live again
                 b.fd = files.openForWrite(b.path);

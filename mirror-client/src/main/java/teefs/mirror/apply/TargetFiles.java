@@ -70,7 +70,7 @@ final class TargetFiles {
             requireRegular(r.path(), "open for writing");
             int fd = Posix.LIBC.openat(r.dirfd(), r.name(), WRITE_FLAGS, 0);
             if (fd < 0) {
-                throw ApplyException.fromErrno(path, "open for writing", Posix.errno());
+                throw fail(path, "open for writing", Posix.errno());
             }
             return fd;
         }
@@ -90,14 +90,14 @@ final class TargetFiles {
             }
             int fd = Posix.LIBC.openat(r.dirfd(), r.name(), CREATE_FLAGS, mode & 07777);
             if (fd < 0) {
-                throw ApplyException.fromErrno(path, "create", Posix.errno());
+                throw fail(path, "create", Posix.errno());
             }
             try {
                 if (applyOwners && Posix.LIBC.fchown(fd, uid, gid) != 0) {
-                    throw ApplyException.fromErrno(path, "fchown", Posix.errno());
+                    throw fail(path, "fchown", Posix.errno());
                 }
                 if (Posix.LIBC.fchmod(fd, mode & 07777) != 0) {
-                    throw ApplyException.fromErrno(path, "fchmod", Posix.errno());
+                    throw fail(path, "fchmod", Posix.errno());
                 }
                 setFdMtime(fd, path, mtimeSec, mtimeNsec);
                 setParentMtime(r, parentSec, parentNsec);
@@ -128,7 +128,7 @@ final class TargetFiles {
         while (done < length) {
             long n = Posix.LIBC.pwrite(fd, address + done, length - done, fileOffset + done);
             if (n < 0) {
-                throw ApplyException.fromErrno(path, "pwrite of " + length + " bytes at " + fileOffset, Posix.errno());
+                throw fail(path, "pwrite of " + length + " bytes at " + fileOffset, Posix.errno());
             }
             done += n;
         }
@@ -144,7 +144,7 @@ final class TargetFiles {
 
     void fallocate(int fd, String path, int mode, long offset, long length, long mtimeSec, long mtimeNsec) {
         if (Posix.LIBC.fallocate(fd, mode, offset, length) != 0) {
-            throw ApplyException.fromErrno(path, "fallocate mode " + mode + " [" + offset + ", +" + length + ")",
+            throw fail(path, "fallocate mode " + mode + " [" + offset + ", +" + length + ")",
                     Posix.errno());
         }
         setFdMtime(fd, path, mtimeSec, mtimeNsec);
@@ -153,7 +153,7 @@ final class TargetFiles {
     void fsync(int fd, String path, boolean datasync) {
         int rc = datasync ? Posix.LIBC.fdatasync(fd) : Posix.LIBC.fsync(fd);
         if (rc != 0) {
-            throw ApplyException.fromErrno(path, datasync ? "fdatasync" : "fsync", Posix.errno());
+            throw fail(path, datasync ? "fdatasync" : "fsync", Posix.errno());
         }
     }
 
@@ -166,7 +166,7 @@ final class TargetFiles {
         }
         try {
             if (Posix.LIBC.ftruncate(fd, size) != 0) {
-                throw ApplyException.fromErrno(path, "ftruncate to " + size, Posix.errno());
+                throw fail(path, "ftruncate to " + size, Posix.errno());
             }
             setFdMtime(fd, path, mtimeSec, mtimeNsec);
         } finally {
@@ -193,7 +193,7 @@ final class TargetFiles {
                 return;
             }
             if (Posix.LIBC.mknodat(r.dirfd(), r.name(), type | (mode & 07777), rdev) != 0) {
-                throw ApplyException.fromErrno(path, "mknod", Posix.errno());
+                throw fail(path, "mknod", Posix.errno());
             }
             setAttributes(r, mode, uid, gid, mtimeSec, mtimeNsec);
             setParentMtime(r, parentSec, parentNsec);
@@ -212,7 +212,7 @@ final class TargetFiles {
                 exists = false;
             }
             if (!exists && Posix.LIBC.mkdirat(r.dirfd(), r.name(), mode & 07777) != 0) {
-                throw ApplyException.fromErrno(path, "mkdir", Posix.errno());
+                throw fail(path, "mkdir", Posix.errno());
             }
             setAttributes(r, mode, uid, gid, mtimeSec, mtimeNsec);
             setParentMtime(r, parentSec, parentNsec);
@@ -239,7 +239,7 @@ final class TargetFiles {
                     guard.checkAlive(path);
                 } else if (errno != Posix.ENOTDIR && errno != Posix.EISDIR && errno != Posix.ENOTEMPTY
                         && errno != Posix.EEXIST) {
-                    throw ApplyException.fromErrno(path, op, errno);
+                    throw fail(path, op, errno);
                 }
             }
             setParentMtime(r, parentSec, parentNsec);
@@ -248,8 +248,10 @@ final class TargetFiles {
 
     /**
      * Renames {@code from} to {@code to} with renameat2 {@code flags} (0, RENAME_NOREPLACE, RENAME_EXCHANGE).
+     *
+     * @return true when the source was a stale re-creation and was dropped: descriptors opened on it are stale too
      */
-    void rename(String from, String to, int flags, long fromParentSec, long fromParentNsec,
+    boolean rename(String from, String to, int flags, long fromParentSec, long fromParentNsec,
                 long toParentSec, long toParentNsec) {
         if ((flags & ~(Posix.RENAME_NOREPLACE | Posix.RENAME_EXCHANGE)) != 0
                 || flags == (Posix.RENAME_NOREPLACE | Posix.RENAME_EXCHANGE)) {
@@ -260,38 +262,37 @@ final class TargetFiles {
         try (ResolvedPath src = first; ResolvedPath dst = second) {
             boolean srcThere = guard.resolve(from, false, src) == PathGuard.Walk.RESOLVED;
             boolean dstThere = guard.resolve(to, false, dst) == PathGuard.Walk.RESOLVED;
-            if (srcThere && dstThere) {
-                renameResolved(src, dst, flags);
-            }
+            boolean dropped = srcThere && dstThere && renameResolved(src, dst, flags);
             if (srcThere) {
                 setParentMtime(src, fromParentSec, fromParentNsec);
             }
             if (dstThere) {
                 setParentMtime(dst, toParentSec, toParentNsec);
             }
+            return dropped;
         }
     }
 
-    private void renameResolved(ResolvedPath src, ResolvedPath dst, int flags) {
+    private boolean renameResolved(ResolvedPath src, ResolvedPath dst, int flags) {
         if (Posix.LIBC.renameat2(src.dirfd(), src.name(), dst.dirfd(), dst.name(), flags) == 0) {
-            return;
+            return false;
         }
         int errno = Posix.errno();
         if (errno == Posix.ENOENT) {
             // the source is gone: this rename (or the one exchange needs) happened already
             guard.checkAlive(src.path());
-            return;
+            return false;
         }
         if (flags == Posix.RENAME_EXCHANGE) {
-            throw ApplyException.fromErrno(src.path(), "rename exchange with '" + dst.path() + "'", errno);
+            throw fail(src.path(), "rename exchange with '" + dst.path() + "'", errno);
         }
         if (errno == Posix.EEXIST || errno == Posix.ENOTEMPTY || errno == Posix.EISDIR || errno == Posix.ENOTDIR) {
             // The source did not block this on the origin, so the destination comes from a later record and the
             // source was re-created by this replay: the rename is done already, and the stale source goes.
             removeTree(src.dirfd(), src.name(), src.path());
-            return;
+            return true;
         }
-        throw ApplyException.fromErrno(src.path(), "rename to '" + dst.path() + "'", errno);
+        throw fail(src.path(), "rename to '" + dst.path() + "'", errno);
     }
 
     void symlink(String path, String target, int uid, int gid, long mtimeSec, long mtimeNsec,
@@ -306,10 +307,10 @@ final class TargetFiles {
             }
             // the target is stored, never followed by the mirror: it need not be confined
             if (Posix.LIBC.symlinkat(target, r.dirfd(), r.name()) != 0) {
-                throw ApplyException.fromErrno(path, "symlink", Posix.errno());
+                throw fail(path, "symlink", Posix.errno());
             }
             if (applyOwners && Posix.LIBC.fchownat(r.dirfd(), r.name(), uid, gid, NOFOLLOW) != 0) {
-                throw ApplyException.fromErrno(path, "lchown", Posix.errno());
+                throw fail(path, "lchown", Posix.errno());
             }
             setTimes(r, -1, -1, mtimeSec, mtimeNsec);
             setParentMtime(r, parentSec, parentNsec);
@@ -330,7 +331,7 @@ final class TargetFiles {
                 boolean sameInode = occupied && stat.dev() == dev && stat.ino() == ino;
                 if (!sameInode && clearOccupant(dst)
                         && Posix.LIBC.linkat(src.dirfd(), src.name(), dst.dirfd(), dst.name(), 0) != 0) {
-                    throw ApplyException.fromErrno(newPath, "link to '" + existing + "'", Posix.errno());
+                    throw fail(newPath, "link to '" + existing + "'", Posix.errno());
                 }
             }
             setParentMtime(dst, parentSec, parentNsec);
@@ -343,7 +344,7 @@ final class TargetFiles {
                 return; // a symlink has no mode of its own on Linux: nothing to mirror, and nothing to follow
             }
             if (Posix.LIBC.fchmodat(r.dirfd(), r.name(), mode & 07777, 0) != 0) {
-                throw ApplyException.fromErrno(path, "chmod", Posix.errno());
+                throw fail(path, "chmod", Posix.errno());
             }
         }
     }
@@ -354,7 +355,7 @@ final class TargetFiles {
         }
         try (ResolvedPath r = first) {
             if (existing(path, r) && Posix.LIBC.fchownat(r.dirfd(), r.name(), uid, gid, NOFOLLOW) != 0) {
-                throw ApplyException.fromErrno(path, "lchown", Posix.errno());
+                throw fail(path, "lchown", Posix.errno());
             }
         }
     }
@@ -377,7 +378,7 @@ final class TargetFiles {
             value.getBytes(offset, bytes);
             // flags 0, not the record's CREATE/REPLACE: the record states the result, and a replay must succeed
             if (Posix.LIBC.lsetxattr(r.procPath(), name, bytes, length, 0) != 0) {
-                throw ApplyException.fromErrno(path, "setxattr " + name, Posix.errno());
+                throw fail(path, "setxattr " + name, Posix.errno());
             }
         }
     }
@@ -388,7 +389,7 @@ final class TargetFiles {
             if (existing(path, r) && Posix.LIBC.lremovexattr(r.procPath(), name) != 0) {
                 int errno = Posix.errno();
                 if (errno != Posix.ENODATA) {
-                    throw ApplyException.fromErrno(path, "removexattr " + name, errno);
+                    throw fail(path, "removexattr " + name, errno);
                 }
             }
         }
@@ -402,6 +403,14 @@ final class TargetFiles {
     }
 
     // ---------------------------------------------------------------- helpers
+
+    /** The exception for a failed call; an ENOENT where a path was expected is first checked against TARGET vanishing. */
+    private ApplyException fail(String path, String op, int errno) {
+        if (errno == Posix.ENOENT) {
+            guard.checkAlive(path);
+        }
+        return ApplyException.fromErrno(path, op, errno);
+    }
 
     /** Resolves {@code path} (TARGET itself allowed) and lstats it; false when it does not exist. */
     private boolean existing(String path, ResolvedPath r) {
@@ -419,7 +428,7 @@ final class TargetFiles {
             guard.checkAlive(r.path());
             return absentValue;
         }
-        throw ApplyException.fromErrno(r.path(), op, errno);
+        throw fail(r.path(), op, errno);
     }
 
     /** After a successful lstat into {@link #stat}: refuses anything but a regular file (never open devices). */
@@ -448,7 +457,7 @@ final class TargetFiles {
 
     private void unlinkOccupant(ResolvedPath r) {
         if (Posix.LIBC.unlinkat(r.dirfd(), r.name(), 0) != 0) {
-            throw ApplyException.fromErrno(r.path(), "unlink of the previous occupant", Posix.errno());
+            throw fail(r.path(), "unlink of the previous occupant", Posix.errno());
         }
     }
 
@@ -460,14 +469,14 @@ final class TargetFiles {
         }
         if (!s.isDirectory()) {
             if (Posix.LIBC.unlinkat(dirfd, name, 0) != 0) {
-                throw ApplyException.fromErrno(path, "unlink", Posix.errno());
+                throw fail(path, "unlink", Posix.errno());
             }
             return;
         }
         int fd = Posix.LIBC.openat(dirfd, name, Posix.O_PATH | Posix.O_DIRECTORY | Posix.O_NOFOLLOW
                 | Posix.O_CLOEXEC, 0);
         if (fd < 0) {
-            throw ApplyException.fromErrno(path, "open directory", Posix.errno());
+            throw fail(path, "open directory", Posix.errno());
         }
         try {
             List<String> children = new ArrayList<>();
@@ -486,17 +495,17 @@ final class TargetFiles {
             Posix.LIBC.close(fd);
         }
         if (Posix.LIBC.unlinkat(dirfd, name, Posix.AT_REMOVEDIR) != 0) {
-            throw ApplyException.fromErrno(path, "rmdir", Posix.errno());
+            throw fail(path, "rmdir", Posix.errno());
         }
     }
 
     private void setAttributes(ResolvedPath r, int mode, int uid, int gid, long mtimeSec, long mtimeNsec) {
         // owner first: chown clears set-id bits, which the chmod then restores
         if (applyOwners && Posix.LIBC.fchownat(r.dirfd(), r.name(), uid, gid, NOFOLLOW) != 0) {
-            throw ApplyException.fromErrno(r.path(), "lchown", Posix.errno());
+            throw fail(r.path(), "lchown", Posix.errno());
         }
         if (Posix.LIBC.fchmodat(r.dirfd(), r.name(), mode & 07777, 0) != 0) {
-            throw ApplyException.fromErrno(r.path(), "chmod", Posix.errno());
+            throw fail(r.path(), "chmod", Posix.errno());
         }
         setTimes(r, -1, -1, mtimeSec, mtimeNsec);
     }
@@ -506,7 +515,7 @@ final class TargetFiles {
             return;
         }
         if (Posix.LIBC.utimensat(r.dirfd(), r.name(), times, NOFOLLOW) != 0) {
-            throw ApplyException.fromErrno(r.path(), "utimensat", Posix.errno());
+            throw fail(r.path(), "utimensat", Posix.errno());
         }
     }
 
@@ -516,13 +525,13 @@ final class TargetFiles {
         }
         // dirfd is the parent, reached without following symlinks; "." names it
         if (Posix.LIBC.utimensat(r.dirfd(), ".", times, 0) != 0) {
-            throw ApplyException.fromErrno(r.path(), "utimensat of the parent directory", Posix.errno());
+            throw fail(r.path(), "utimensat of the parent directory", Posix.errno());
         }
     }
 
     private void setFdMtime(int fd, String path, long sec, long nsec) {
         if (fillTimes(-1, -1, sec, nsec) && Posix.LIBC.futimens(fd, times) != 0) {
-            throw ApplyException.fromErrno(path, "futimens", Posix.errno());
+            throw fail(path, "futimens", Posix.errno());
         }
     }
 
