@@ -1,0 +1,81 @@
+package teefs.it;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.Random;
+import java.util.concurrent.TimeUnit;
+
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * kill -9 of journal-fs in the middle of a write workload, a restart (which reconciles the operation that may have
+ * been in flight), more writes, again: at the end, replaying QUEUE onto an empty directory gives STORE exactly.
+ */
+@Timeout(600)
+class JournalCrashTest {
+    private static final int ROUNDS = 4;
+
+    @TempDir
+    Path root;
+
+    @Test
+    void sigkillDuringWritesThenRestartConverges() throws Exception {
+        Fuse.assumeAvailable();
+        Random random = new Random(20261123);
+        try (JournalFixture fixture = new JournalFixture(root.resolve("j"))) {
+            fixture.start();
+            for (int round = 0; round < ROUNDS; round++) {
+                Process writer = startWriter(fixture.mount, round);
+                Thread.sleep(400 + random.nextInt(1200));
+                assertThat(writer.isAlive()).as("the writer must still be writing when the kill comes").isTrue();
+                fixture.kill9();
+                writer.destroyForcibly();
+                writer.waitFor(30, TimeUnit.SECONDS);
+                fixture.start();
+            }
+            // a last, undisturbed round after the final restart
+            Process writer = startWriter(fixture.mount, ROUNDS);
+            Thread.sleep(500);
+            writer.destroy();
+            writer.waitFor(30, TimeUnit.SECONDS);
+            fixture.stop();
+            assertThat(fixture.process().output()).contains("mounted at");
+            fixture.assertReplayMatchesStore();
+        }
+    }
+
+    /** A python writer: big appends, small files, renames, truncates and deletes, as fast as it can, forever. */
+    private static Process startWriter(Path mount, int round) throws Exception {
+        String script = """
+                import os, sys, random
+                r = random.Random(%d)
+                base = 'round%d'
+                os.makedirs(base, exist_ok=True)
+                big = open(os.path.join(base, 'big.log'), 'ab')
+                i = 0
+                while True:
+                    i += 1
+                    big.write(os.urandom(r.choice([100, 4096, 65536, 300000])))
+                    p = os.path.join(base, 'f%%d' %% (i %% 50))
+                    with open(p, 'wb') as f:
+                        f.write(os.urandom(r.randint(0, 20000)))
+                    if i %% 7 == 0:
+                        os.replace(p, p + '.renamed')
+                    if i %% 11 == 0:
+                        os.truncate(os.path.join(base, 'big.log'), r.randint(0, 1 << 20))
+                    if i %% 13 == 0 and os.path.exists(p + '.renamed'):
+                        os.unlink(p + '.renamed')
+                    if i %% 17 == 0:
+                        d = os.path.join(base, 'dir%%d' %% i); os.mkdir(d); os.chmod(d, 0o700)
+                """.formatted(round, round);
+        Path file = Files.createTempFile("teefs-writer", ".py");
+        Files.writeString(file, script);
+        return new ProcessBuilder(List.of("python3", file.toString())).directory(mount.toFile())
+                .redirectErrorStream(true).redirectOutput(ProcessBuilder.Redirect.DISCARD).start();
+    }
+}
