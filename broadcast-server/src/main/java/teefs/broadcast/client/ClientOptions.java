@@ -1,0 +1,70 @@
+package teefs.broadcast.client;
+
+import java.nio.file.Path;
+import java.time.Duration;
+
+import teefs.broadcast.net.ListenAddress;
+import teefs.protocol.control.StartMode;
+
+/**
+ * How a {@link BroadcastClient} connects: where, as whom, from which index. Setters return this; {@link #validate}
+ * runs once in {@link BroadcastClient#connect}.
+ *
+ * <p>Start positions: {@link #resumeAfter(long)} (the last index the mirror applied: the usual case),
+ * {@link #startAt(long)} (bootstrap: the head index noted before copying the tree), {@link #fromHead()},
+ * {@link #fromOldest()}.
+ */
+public final class ClientOptions {
+    private ListenAddress address;
+    private String name;
+    private String queueId = "";
+    private StartMode startMode = StartMode.START_AT_HEAD;
+    private long index;
+    private String credential = "";
+    private Path tlsTrust;
+    private boolean tls;
+    private Duration heartbeatInterval = Duration.ofSeconds(1);
+    private Duration idleTimeout = Duration.ofSeconds(10);
+    private Duration connectTimeout = Duration.ofSeconds(10);
+
+    public ClientOptions address(ListenAddress a) { this.address = a; return this; }
+    public ClientOptions address(String a) { this.address = ListenAddress.parse(a); return this; }
+    public ClientOptions name(String n) { this.name = n; return this; }
+    /** The queue id the client's saved index belongs to; empty (the default) accepts any queue. */
+    public ClientOptions queueId(String id) { this.queueId = id == null ? "" : id; return this; }
+    public ClientOptions resumeAfter(long lastApplied) { startMode = StartMode.START_AFTER_INDEX; index = lastApplied; return this; }
+    public ClientOptions startAt(long first) { startMode = StartMode.START_AT_INDEX; index = first; return this; }
+    public ClientOptions fromHead() { startMode = StartMode.START_AT_HEAD; index = 0; return this; }
+    public ClientOptions fromOldest() { startMode = StartMode.START_AT_OLDEST; index = 0; return this; }
+    public ClientOptions credential(String token) { this.credential = token == null ? "" : token; return this; }
+    /** Use TLS, trusting the server certificate(s) in this PEM file (e.g. the one 'teefs keygen' wrote). */
+    public ClientOptions tlsTrust(Path pem) { this.tlsTrust = pem; this.tls = pem != null; return this; }
+    public ClientOptions heartbeatInterval(Duration d) { this.heartbeatInterval = d; return this; }
+    /** The server is dropped as dead after this long without a byte from it. */
+    public ClientOptions idleTimeout(Duration d) { this.idleTimeout = d; return this; }
+    public ClientOptions connectTimeout(Duration d) { this.connectTimeout = d; return this; }
+
+    void validate() {
+        if (address == null) {
+            throw new IllegalArgumentException("no server address: give unix:/run/teefs/teefs.sock or tcp://HOST:PORT");
+        }
+        if (name == null || !name.matches("[A-Za-z0-9._-]{1,64}") || name.startsWith(".")) {
+            throw new IllegalArgumentException("client name '" + name + "' must be 1-64 characters of A-Z a-z 0-9 . _ -");
+        }
+        if (idleTimeout.compareTo(heartbeatInterval.multipliedBy(2)) < 0) {
+            throw new IllegalArgumentException("idle timeout must be at least twice the heartbeat interval");
+        }
+    }
+
+    public ListenAddress address() { return address; }
+    public String name() { return name; }
+    public String queueId() { return queueId; }
+    public StartMode startMode() { return startMode; }
+    public long index() { return index; }
+    public String credential() { return credential; }
+    public Path tlsTrust() { return tlsTrust; }
+    public boolean tls() { return tls; }
+    public Duration heartbeatInterval() { return heartbeatInterval; }
+    public Duration idleTimeout() { return idleTimeout; }
+    public Duration connectTimeout() { return connectTimeout; }
+}
