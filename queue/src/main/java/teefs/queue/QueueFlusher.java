@@ -5,8 +5,7 @@ import java.nio.channels.FileChannel;
 import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
 import java.util.concurrent.TimeUnit;
-import java.util.concurrent.locks.Condition;
-import java.util.concurrent.locks.ReentrantLock;
+import java.util.concurrent.locks.LockSupport;
 
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -16,24 +15,25 @@ import org.slf4j.LoggerFactory;
  * at most every batch interval while appends keep coming ({@link SyncLevel#BATCH}).
  *
  * <p>fdatasync on the file writes back the pages the appender dirtied through its memory map, so this needs no
- * access to Chronicle's internals and no hand-off from the appending thread beyond a flag. A new cycle file's
- * directory entry is forced once too.
+ * access to Chronicle's internals. The appending thread never waits for a batch force: {@link #markDirty} is a
+ * volatile flag and, at most once per batch, an unpark. A new cycle file's directory entry is forced once too.
  *
- * <p>Thread-safety: {@link #markDirty}, {@link #currentFile} and {@link #forceNow} may be called from the appending
- * thread while the flusher thread runs.
+ * <p>Thread-safety: {@link #markDirty} and {@link #currentFile} are called by the appending thread while the
+ * flusher thread runs; forces are serialized on {@code forceLock}, which only forcing threads take.
  */
 final class QueueFlusher implements AutoCloseable {
     private static final Logger LOG = LoggerFactory.getLogger(QueueFlusher.class);
 
     private final Path dir;
     private final long batchNanos;
-    private final ReentrantLock lock = new ReentrantLock();
-    private final Condition dirtyCondition = lock.newCondition();
+    private final Object forceLock = new Object();
     private final Thread thread;
 
-    private boolean dirty;
-    private boolean closed;
-    private Path file;
+    private volatile boolean dirty;
+    private volatile boolean closed;
+    private volatile Path file;
+    /** Guarded by forceLock. */
+    private Path channelFile;
     private FileChannel channel;
     private boolean directoryForced;
 
@@ -50,83 +50,65 @@ final class QueueFlusher implements AutoCloseable {
     }
 
     void currentFile(Path newFile) {
-        lock.lock();
-        try {
-            if (!newFile.equals(file)) {
-                closeChannel();
-                file = newFile;
-                directoryForced = false;
-            }
-        } finally {
-            lock.unlock();
-        }
+        // force() reopens its channel when the file changes
+        file = newFile;
     }
 
     void markDirty() {
-        lock.lock();
-        try {
-            if (!dirty) {
-                dirty = true;
-                dirtyCondition.signal();
+        if (!dirty) {
+            dirty = true;
+            if (thread != null) {
+                LockSupport.unpark(thread);
             }
-        } finally {
-            lock.unlock();
         }
     }
 
     void forceNow() {
-        lock.lock();
-        try {
-            dirty = false;
-            force();
-        } finally {
-            lock.unlock();
-        }
+        // cleared before forcing: an append racing with the force marks it dirty again, never lost
+        dirty = false;
+        force();
     }
 
     private void run() {
-        while (true) {
-            lock.lock();
-            try {
-                while (!dirty && !closed) {
-                    dirtyCondition.await();
-                }
-                if (closed) {
-                    return;
-                }
-            } catch (InterruptedException e) {
-                return;
-            } finally {
-                lock.unlock();
+        while (!closed) {
+            if (!dirty) {
+                LockSupport.park(this);
+                continue;
             }
-            // let a batch accumulate, then force it in one fdatasync
-            try {
-                TimeUnit.NANOSECONDS.sleep(batchNanos);
-            } catch (InterruptedException e) {
+            // let a batch accumulate, then force it with one fdatasync
+            LockSupport.parkNanos(this, batchNanos);
+            if (closed) {
                 return;
             }
-            forceNow();
+            dirty = false;
+            force();
         }
     }
 
     private void force() {
-        if (file == null) {
-            return;
-        }
-        try {
-            if (channel == null) {
-                channel = FileChannel.open(file, StandardOpenOption.READ);
+        synchronized (forceLock) {
+            Path target = file;
+            if (target == null) {
+                return;
             }
-            channel.force(false);
-            if (!directoryForced) {
-                try (FileChannel d = FileChannel.open(dir, StandardOpenOption.READ)) {
-                    d.force(true);
+            try {
+                if (!target.equals(channelFile)) {
+                    closeChannel();
+                    channel = FileChannel.open(target, StandardOpenOption.READ);
+                    channelFile = target;
+                    directoryForced = false;
                 }
-                directoryForced = true;
+                channel.force(false);
+                if (!directoryForced) {
+                    try (FileChannel d = FileChannel.open(dir, StandardOpenOption.READ)) {
+                        d.force(true);
+                    }
+                    directoryForced = true;
+                }
+            } catch (IOException e) {
+                LOG.warn("cannot force queue file {} to disk: {}", target, e.toString());
+                closeChannel();
             }
-        } catch (IOException e) {
-            LOG.warn("cannot force queue file {} to disk: {}", file, e.toString());
-            closeChannel();
         }
     }
 
@@ -138,29 +120,27 @@ final class QueueFlusher implements AutoCloseable {
                 // a failed close of a read-only channel loses nothing
             }
             channel = null;
+            channelFile = null;
         }
     }
 
     @Override
     public void close() {
-        lock.lock();
-        try {
-            if (dirty) {
-                dirty = false;
-                force();
-            }
-            closed = true;
-            dirtyCondition.signalAll();
-            closeChannel();
-        } finally {
-            lock.unlock();
-        }
+        closed = true;
         if (thread != null) {
+            LockSupport.unpark(thread);
             try {
                 thread.join(TimeUnit.SECONDS.toMillis(5));
             } catch (InterruptedException e) {
                 Thread.currentThread().interrupt();
             }
+        }
+        synchronized (forceLock) {
+            if (dirty) {
+                dirty = false;
+                force();
+            }
+            closeChannel();
         }
     }
 }
