@@ -23,9 +23,17 @@ public final class JournalReader implements AutoCloseable {
         this.tailer = tailer;
     }
 
-    /** Positions the reader so that the next record read is the one at {@code index}; false when it is not retained. */
+    /**
+     * Positions the reader so that the next record read is the one at {@code index}; false when it is not retained
+     * (or not yet written), in which case the reader's position is unchanged.
+     */
     public boolean seekTo(long index) {
-        return tailer.moveToIndex(index);
+        long previous = tailer.index();
+        if (tailer.moveToIndex(index)) {
+            return true;
+        }
+        restore(previous);
+        return false;
     }
 
     /**
@@ -33,11 +41,34 @@ public final class JournalReader implements AutoCloseable {
      * not retained, in which case the reader's position is unchanged.
      */
     public boolean seekAfter(long index) {
-        if (!tailer.moveToIndex(index)) {
-            return false;
+        long previous = tailer.index();
+        if (tailer.moveToIndex(index)) {
+            try (DocumentContext dc = tailer.readingDocument()) {
+                if (dc.isPresent()) {
+                    return true;
+                }
+            }
         }
-        try (DocumentContext dc = tailer.readingDocument()) {
-            return dc.isPresent();
+        restore(previous);
+        return false;
+    }
+
+    /**
+     * Undoes a failed {@code moveToIndex}, which does not leave a Chronicle tailer where it was (measured with
+     * 2026.4: past the end of the cycle it moves to the requested index; at the end or outside the retained cycles
+     * {@code index()} may still report the old value while the next read comes back empty).
+     */
+    private void restore(long previous) {
+        if (tailer.moveToIndex(previous)) {
+            return;
+        }
+        // previous was not a record: either the end (the next index to be written), which moveToIndex refuses,
+        // or a position before the oldest retained record
+        long first = queue.firstIndex();
+        if (first >= 0 && previous < first) {
+            tailer.toStart();
+        } else {
+            tailer.toEnd();
         }
     }
 
