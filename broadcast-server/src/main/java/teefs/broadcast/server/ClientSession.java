@@ -43,7 +43,7 @@ public final class ClientSession {
     private volatile long sentIndex = -1;
     private volatile long bytesSent;
     private volatile long recordsSent;
-    /** (last index of a batch, bytes sent up to it): lets lag in bytes be exact for what was sent. */
+    /** (first index, last index, bytes sent before, bytes sent after) per unacked batch: lag in bytes of what was sent. */
     private final ArrayDeque<long[]> unacked = new ArrayDeque<>();
     private long ackedBytes;
 
@@ -88,7 +88,7 @@ public final class ClientSession {
         return welcomed;
     }
 
-    /** Bytes sent but not yet acked (exact up to the last {@value #MAX_UNACKED_MARKS} batches). */
+    /** Bytes sent but not yet acked (exact at batch boundaries, interpolated inside a batch). */
     public synchronized long unackedBytes() {
         return bytesSent - ackedBytes;
     }
@@ -97,8 +97,13 @@ public final class ClientSession {
     void onAck(long index) {
         ctx.registry.ack(name(), index, ctx.headSeen());
         synchronized (this) {
-            while (!unacked.isEmpty() && unacked.peekFirst()[0] <= index) {
-                ackedBytes = unacked.pollFirst()[1];
+            while (!unacked.isEmpty() && unacked.peekFirst()[1] <= index) {
+                ackedBytes = unacked.pollFirst()[3];
+            }
+            long[] partial = unacked.peekFirst();
+            if (partial != null && partial[0] <= index) {
+                // inside a batch: interpolate by record count (exact at batch boundaries)
+                ackedBytes = partial[2] + (partial[3] - partial[2]) * (index - partial[0] + 1) / (partial[1] - partial[0] + 1);
             }
         }
     }
@@ -246,11 +251,12 @@ public final class ClientSession {
         ctx.sawIndex(last);
         ctx.countSent(count, bytes - WireFormat.HEADER - WireFormat.RECORDS_PREFIX);
         synchronized (this) {
+            long before = bytesSent;
             bytesSent += bytes - WireFormat.HEADER - WireFormat.RECORDS_PREFIX;
             if (unacked.size() == MAX_UNACKED_MARKS) {
                 unacked.pollFirst();
             }
-            unacked.addLast(new long[] {last, bytesSent});
+            unacked.addLast(new long[] {last - count + 1, last, before, bytesSent});
         }
     }
 }

@@ -102,7 +102,8 @@ final class MetricsEndpoint implements AutoCloseable {
     }
 
     private static String format(double v) {
-        return v == Math.rint(v) && Math.abs(v) < 1e15 ? Long.toString((long) v) : Double.toString(v);
+        // indexes are below 2^53 (cycle << 32 | sequence), so a double holds them exactly
+        return v == Math.rint(v) && Math.abs(v) < 0x1p53 ? Long.toString((long) v) : Double.toString(v);
     }
 
     private static String escape(String s) {

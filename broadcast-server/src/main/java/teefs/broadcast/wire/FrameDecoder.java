@@ -36,19 +36,19 @@ public final class FrameDecoder extends ByteToMessageDecoder {
         if (in.readableBytes() < WireFormat.HEADER) {
             // refuse an oversized length as soon as its 4 bytes are in
             if (in.readableBytes() >= WireFormat.LENGTH_FIELD) {
-                checkLength(in.getUnsignedInt(in.readerIndex()));
+                checkLength(in, in.getUnsignedInt(in.readerIndex()));
             }
             return;
         }
         int start = in.readerIndex();
         long length = in.getUnsignedInt(start);
-        checkLength(length);
+        checkLength(in, length);
         byte kind = in.getByte(start + WireFormat.LENGTH_FIELD);
         if (kind == WireFormat.KIND_RECORDS && !acceptRecords) {
-            fail(new WireException(WireException.Reason.UNEXPECTED_RECORDS, "a client may not send RECORDS frames"));
+            fail(in, new WireException(WireException.Reason.UNEXPECTED_RECORDS, "a client may not send RECORDS frames"));
         }
         if (kind != WireFormat.KIND_CONTROL && kind != WireFormat.KIND_RECORDS) {
-            fail(new WireException(WireException.Reason.UNKNOWN_KIND,
+            fail(in, new WireException(WireException.Reason.UNKNOWN_KIND,
                     "unknown frame kind " + (kind & 0xFF) + " (not a teefs peer, or garbage)"));
         }
         if (in.readableBytes() < WireFormat.LENGTH_FIELD + length) {
@@ -58,18 +58,20 @@ public final class FrameDecoder extends ByteToMessageDecoder {
         out.add(new WireFrame(kind, in.readRetainedSlice((int) length - WireFormat.KIND_FIELD)));
     }
 
-    private void checkLength(long length) {
+    private void checkLength(ByteBuf in, long length) {
         if (length > maxFrameLength) {
-            fail(new WireException(WireException.Reason.OVERSIZED_FRAME,
+            fail(in, new WireException(WireException.Reason.OVERSIZED_FRAME,
                     "frame of " + length + " bytes exceeds the limit of " + maxFrameLength));
         }
         if (length < WireFormat.KIND_FIELD) {
-            fail(new WireException(WireException.Reason.EMPTY_FRAME, "frame without a kind byte"));
+            fail(in, new WireException(WireException.Reason.EMPTY_FRAME, "frame without a kind byte"));
         }
     }
 
-    private void fail(WireException e) {
+    /** Refuses: drops what is buffered (so nothing is held) and throws; the handler closes the channel. */
+    private void fail(ByteBuf in, WireException e) {
         failed = true;
+        in.skipBytes(in.readableBytes());
         throw e;
     }
 }
