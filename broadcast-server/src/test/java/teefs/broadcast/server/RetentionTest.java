@@ -1,0 +1,154 @@
+package teefs.broadcast.server;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import java.nio.ByteBuffer;
+import java.nio.ByteOrder;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.UUID;
+
+import org.agrona.concurrent.UnsafeBuffer;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
+import org.junit.jupiter.api.io.TempDir;
+
+import net.openhft.chronicle.core.time.SetTimeProvider;
+import net.openhft.chronicle.queue.ExcerptAppender;
+import net.openhft.chronicle.queue.RollCycles;
+import net.openhft.chronicle.queue.impl.single.SingleChronicleQueue;
+import net.openhft.chronicle.queue.impl.single.SingleChronicleQueueBuilder;
+import net.openhft.chronicle.wire.DocumentContext;
+
+import teefs.broadcast.client.BroadcastClient;
+import teefs.broadcast.client.ClientOptions;
+import teefs.broadcast.client.RecordListener;
+import teefs.broadcast.client.RefusedException;
+import teefs.broadcast.net.ListenAddress;
+import teefs.protocol.RecordEncoder;
+import teefs.protocol.control.ClientStatus;
+import teefs.protocol.control.ErrorCode;
+import teefs.queue.JournalQueue;
+
+/** A queue with four hourly cycles (three in the past, written with a fake clock) and retention passes over it. */
+@Timeout(60)
+class RetentionTest {
+    @TempDir
+    Path tmp;
+    Path q;
+    /** index of record i; records 0-9 in hour now-3, 10-19 in now-2, 20-29 in now-1, 30-39 now */
+    final List<Long> indexes = new ArrayList<>();
+
+    @BeforeEach
+    void writeFourCycles() throws Exception {
+        q = tmp.resolve("queue");
+        Files.createDirectories(q);
+        Files.writeString(q.resolve(JournalQueue.ID_FILE), UUID.randomUUID() + "\n");
+        long now = System.currentTimeMillis();
+        SetTimeProvider clock = new SetTimeProvider(now - 3 * 3_600_000L);
+        UnsafeBuffer frame = new UnsafeBuffer(ByteBuffer.allocateDirect(4096).order(ByteOrder.LITTLE_ENDIAN));
+        RecordEncoder enc = new RecordEncoder().wrap(frame, 0);
+        try (SingleChronicleQueue cq = SingleChronicleQueueBuilder.single(q.toFile()).rollCycle(RollCycles.FAST_HOURLY)
+                .timeProvider(clock).build();
+             ExcerptAppender appender = cq.createAppender()) {
+            for (int hour = 3; hour >= 0; hour--) {
+                clock.currentTimeMillis(now - hour * 3_600_000L);
+                for (int i = 0; i < 10; i++) {
+                    int len = enc.write(1, indexes.size(), 0, 0, new byte[100]);
+                    byte[] bytes = new byte[len];
+                    frame.getBytes(0, bytes);
+                    try (DocumentContext dc = appender.writingDocument()) {
+                        dc.wire().bytes().write(bytes, 0, len);
+                    }
+                    indexes.add(appender.lastIndexAppended());
+                }
+            }
+        }
+        assertThat(RetentionTask.cycleFiles(q)).hasSize(4);
+    }
+
+    private BroadcastServer start(RetentionPolicy policy) {
+        return BroadcastServer.start(new BroadcastConfig().queueDir(q).retention(policy)
+                .listen(ListenAddress.parse("unix:" + tmp.resolve("s.sock"))).conclude());
+    }
+
+    private static final RecordListener IGNORE = (index, buffer, offset, length) -> { };
+
+    private void ackAndDisconnect(BroadcastServer server, String name, long index) throws Exception {
+        try (BroadcastClient c = BroadcastClient.connect(new ClientOptions().address(server.addresses().get(0)).name(name)
+                .fromOldest(), IGNORE)) {
+            c.ack(index);
+            long deadline = System.nanoTime() + 5_000_000_000L;
+            while (server.status().getClientsList().stream().noneMatch(s -> s.getName().equals(name) && s.getAckedIndex() == index)) {
+                assertThat(System.nanoTime()).isLessThan(deadline);
+                Thread.sleep(10);
+            }
+        }
+    }
+
+    @Test
+    void trimsCyclesEveryClientAckedPastAndThenRefusesTheirIndexes() throws Exception {
+        try (BroadcastServer server = start(new RetentionPolicy(0, Long.MAX_VALUE, null))) {
+            ackAndDisconnect(server, "slow", indexes.get(15)); // in hour now-2
+            ackAndDisconnect(server, "fast", indexes.get(35)); // in the current hour
+            assertThat(server.runRetention()).isEqualTo(1);     // only now-3: "slow" still needs now-2
+            assertThat(RetentionTask.cycleFiles(q)).hasSize(3);
+            try {
+                BroadcastClient.connect(new ClientOptions().address(server.addresses().get(0)).name("late")
+                        .resumeAfter(indexes.get(5)), IGNORE).close();
+                throw new AssertionError("resumed from a trimmed cycle");
+            } catch (RefusedException e) {
+                assertThat(e.code()).isEqualTo(ErrorCode.INDEX_NOT_RETAINED);
+                assertThat(e.firstIndex()).isEqualTo(indexes.get(10));
+            }
+            // "slow" can still resume right where it was
+            BroadcastClient.connect(new ClientOptions().address(server.addresses().get(0)).name("slow")
+                    .resumeAfter(indexes.get(15)), IGNORE).close();
+        }
+    }
+
+    @Test
+    void minSizeKeepsAckedCyclesAndMaxSizeDropsUnackedOnesWithAWarningFirst() throws Exception {
+        long cycleBytes = RetentionTask.cycleFiles(q).get(0).bytes();
+        long total = 4 * cycleBytes;
+        // min size keeps everything although both clients acked the head
+        try (BroadcastServer server = start(new RetentionPolicy(total, Long.MAX_VALUE, null))) {
+            ackAndDisconnect(server, "a", indexes.get(39));
+            assertThat(server.runRetention()).isZero();
+        }
+        // a max size the queue is near: the client stuck in the oldest cycle is warned
+        try (BroadcastServer server = start(new RetentionPolicy(0, total + cycleBytes / 2, null))) {
+            ackAndDisconnect(server, "stuck", indexes.get(3));
+            assertThat(server.runRetention()).isZero();
+            ClientStatus stuck = server.status().getClientsList().stream().filter(c -> c.getName().equals("stuck")).findFirst().orElseThrow();
+            assertThat(stuck.getRetentionWarning()).isTrue();
+            assertThat(stuck.getWarning()).contains("--retain-max-size");
+        }
+        // over the max size: the oldest cycle goes although "stuck" has not acked past it
+        try (BroadcastServer server = start(new RetentionPolicy(0, total - cycleBytes / 2, null))) {
+            assertThat(server.runRetention()).isEqualTo(1);
+            ClientStatus stuck = server.status().getClientsList().stream().filter(c -> c.getName().equals("stuck")).findFirst().orElseThrow();
+            assertThat(stuck.getWarning()).contains("must bootstrap");
+        }
+    }
+
+    @Test
+    void maxAgeDropsOldCycles() throws Exception {
+        try (BroadcastServer server = start(new RetentionPolicy(0, Long.MAX_VALUE, Duration.ofMinutes(150)))) {
+            ackAndDisconnect(server, "stuck", indexes.get(0));
+            // cycle now-3 ended about 2 h ago at most... only cycles that ended more than 150 min ago go
+            int deleted = server.runRetention();
+            assertThat(deleted).isBetween(0, 1);
+            assertThat(RetentionTask.cycleFiles(q)).hasSize(4 - deleted);
+        }
+        try (BroadcastServer server = start(new RetentionPolicy(0, Long.MAX_VALUE, Duration.ofMinutes(5)))) {
+            // cycles now-3 and now-2 ended more than an hour ago; now-1 may have ended less than 5 min ago
+            assertThat(server.runRetention() + (4 - RetentionTask.cycleFiles(q).size())).isGreaterThanOrEqualTo(2);
+            assertThat(RetentionTask.cycleFiles(q).size()).isBetween(1, 2);
+        }
+    }
+}
