@@ -15,6 +15,9 @@ import picocli.CommandLine.Command;
             // each role and tool registers here, one line each
             JournalCommand.class,
             DumpCommand.class,
+            BroadcastCommand.class,
+            StatusCommand.class,
+            KeygenCommand.class,
             CommandLine.HelpCommand.class,
         })
 public final class Main implements Runnable {
