@@ -77,18 +77,26 @@ final class TargetFiles {
     }
 
     /**
-     * Creates the regular file at {@code path} (a new inode: a non-directory occupant is replaced) with the given
-     * mode, owner and mtime, then sets the parent's mtime.
+     * Creates the regular file at {@code path} with the given mode, owner and mtime, then sets the parent's mtime.
+     *
+     * <p>A regular file already there is kept, contents and all, not truncated: it can only be there because this
+     * record was applied before, and its contents may include data that records before this one put in another
+     * file later renamed over it (an atomic save); the replayed writes and truncates that follow settle the rest.
+     * Another kind of occupant (symlink, fifo) is replaced; a directory is left and the creation skipped.
      *
      * @return the open descriptor when {@code keepOpen}, else -1 (also -1 when there is nothing to create in)
      */
     int create(String path, int mode, int uid, int gid, long mtimeSec, long mtimeNsec,
                long parentSec, long parentNsec, boolean keepOpen) {
         try (ResolvedPath r = first) {
-            if (guard.resolve(path, false, r) == PathGuard.Walk.ABSENT || !clearOccupant(r)) {
+            if (guard.resolve(path, false, r) == PathGuard.Walk.ABSENT) {
                 return -1;
             }
-            int fd = Posix.LIBC.openat(r.dirfd(), r.name(), CREATE_FLAGS, mode & 07777);
+            boolean keep = stat.fstatat(r.dirfd(), r.name(), NOFOLLOW) == 0 && stat.isRegular();
+            if (!keep && !clearOccupant(r)) {
+                return -1;
+            }
+            int fd = Posix.LIBC.openat(r.dirfd(), r.name(), keep ? WRITE_FLAGS : CREATE_FLAGS, mode & 07777);
             if (fd < 0) {
                 throw fail(path, "create", Posix.errno());
             }
