@@ -18,6 +18,8 @@ import picocli.CommandLine.Command;
             BroadcastCommand.class,
             StatusCommand.class,
             KeygenCommand.class,
+            ReplayCommand.class,
+            VerifyCommand.class,
             CommandLine.HelpCommand.class,
         })
 public final class Main implements Runnable {

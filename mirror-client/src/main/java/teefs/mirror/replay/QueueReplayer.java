@@ -85,6 +85,7 @@ public final class QueueReplayer {
             return -1;
         }
         long start = from < 0 ? first : from;
+        lastIndex = -1;
         try (JournalReader reader = queue.reader()) {
             if (start < first || !reader.seekTo(start)) {
                 throw new IllegalArgumentException("index " + start + " (0x" + Long.toHexString(start)
@@ -104,7 +105,6 @@ public final class QueueReplayer {
     private long applyRange(JournalReader reader, long until) {
         limit = until;
         passDone = false;
-        lastIndex = -1;
         applied = 0;
         long started = nanoClock.getAsLong();
         long nextReport = started + progressNanos;
@@ -117,6 +117,14 @@ public final class QueueReplayer {
                         applied, lastIndex, queue.lastIndex(), applied / Math.max(secs, 1e-9));
             }
         }
+        return lastIndex;
+    }
+
+    /**
+     * The index of the last record the current or last {@link #replay} applied, or -1: after an
+     * {@link ApplyException}, where a resumed replay must start again (that index + 1).
+     */
+    public long lastAppliedIndex() {
         return lastIndex;
     }
 
