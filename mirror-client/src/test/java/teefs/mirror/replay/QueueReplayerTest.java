@@ -155,10 +155,21 @@ class QueueReplayerTest {
     }
 
     @Test
-    void scenarioHasTheCheckpointsTheSearchNeeds() {
-        // the split tests exercise: a start at the first record, inside the first session (a non-reset checkpoint
-        // sits in the middle), and in the second session (after a reset checkpoint)
-        assertThat(Journal.class).isNotNull();
-        assertThat(indexes.length).isGreaterThan(40);
+    void withoutAnyCheckpointTheHandlesAreRebuiltFromTheFirstRecord() throws IOException {
+        Path target = Files.createDirectory(tmp.resolve("t"));
+        try (JournalQueue bare = JournalQueue.openOrCreate(tmp.resolve("bare"))) {
+            long[] idx;
+            try (JournalAppender appender = bare.appender(new AppendOptions(SyncLevel.NONE, 100, 0))) {
+                idx = new Journal().create(1, "f", 0644).write(1, 0, "one").write(1, 3, "two").release(1)
+                        .appendTo(appender);
+            }
+            try (ApplyEngine engine = ApplyEngine.open(target)) {
+                new QueueReplayer(bare, engine, null).replay(-1, idx[1]);
+            }
+            try (ApplyEngine engine = ApplyEngine.open(target)) {
+                assertThat(new QueueReplayer(bare, engine, null).replay(idx[2], Long.MAX_VALUE)).isEqualTo(idx[3]);
+            }
+        }
+        assertThat(Files.readString(target.resolve("f"))).isEqualTo("onetwo");
     }
 }
