@@ -96,7 +96,7 @@ public final class ApplyEngine implements AutoCloseable {
 
     private void dispatch(RecordDecoder r, RecordType type) {
         switch (type) {
-            case ASSOCIATE -> bind(r.handle(), r.pathString());
+            case ASSOCIATE -> bind(r.handle(), path(r));
             case WRITE -> {
                 HandleTable.Binding b = bound(r.handle(), type);
                 if (b.fd >= 0) {
@@ -104,9 +104,9 @@ public final class ApplyEngine implements AutoCloseable {
                             r.mtimeSec(), r.mtimeNsec());
                 }
             }
-            case TRUNCATE -> files.truncate(r.pathString(), r.size(), r.mtimeSec(), r.mtimeNsec());
+            case TRUNCATE -> files.truncate(path(r), r.size(), r.mtimeSec(), r.mtimeNsec());
             case CREATE -> {
-                String path = r.pathString();
+                String path = path(r);
                 int handle = r.handle();
                 int fd = files.create(path, r.mode(), r.uid(), r.gid(), r.mtimeSec(), r.mtimeNsec(),
                         r.parentMtimeSec(), r.parentMtimeNsec(), handle != 0);
@@ -114,22 +114,22 @@ public final class ApplyEngine implements AutoCloseable {
                     handles.bind(handle, path, fd);
                 }
             }
-            case MKNOD -> files.mknod(r.pathString(), r.mode(), r.uid(), r.gid(), r.rdev(), r.mtimeSec(),
+            case MKNOD -> files.mknod(path(r), r.mode(), r.uid(), r.gid(), r.rdev(), r.mtimeSec(),
                     r.mtimeNsec(), r.parentMtimeSec(), r.parentMtimeNsec());
-            case MKDIR -> files.mkdir(r.pathString(), r.mode(), r.uid(), r.gid(), r.mtimeSec(), r.mtimeNsec(),
+            case MKDIR -> files.mkdir(path(r), r.mode(), r.uid(), r.gid(), r.mtimeSec(), r.mtimeNsec(),
                     r.parentMtimeSec(), r.parentMtimeNsec());
-            case RMDIR -> files.rmdir(r.pathString(), r.parentMtimeSec(), r.parentMtimeNsec());
-            case UNLINK -> files.unlink(r.pathString(), r.parentMtimeSec(), r.parentMtimeNsec());
+            case RMDIR -> files.rmdir(path(r), r.parentMtimeSec(), r.parentMtimeNsec());
+            case UNLINK -> files.unlink(path(r), r.parentMtimeSec(), r.parentMtimeNsec());
             case RENAME -> rename(r);
-            case SYMLINK -> files.symlink(r.pathString(), r.secondString(), r.uid(), r.gid(), r.mtimeSec(),
+            case SYMLINK -> files.symlink(path(r), second(r), r.uid(), r.gid(), r.mtimeSec(),
                     r.mtimeNsec(), r.parentMtimeSec(), r.parentMtimeNsec());
-            case LINK -> files.link(r.pathString(), r.secondString(), r.parentMtimeSec(), r.parentMtimeNsec());
-            case CHMOD -> files.chmod(r.pathString(), r.mode());
-            case CHOWN -> files.chown(r.pathString(), r.uid(), r.gid());
-            case UTIMENS -> files.utimens(r.pathString(), r.atimeSec(), r.atimeNsec(), r.mtimeSec(), r.mtimeNsec());
-            case SETXATTR -> files.setxattr(r.pathString(), r.secondString(), r.buffer(), r.valueOffset(),
+            case LINK -> files.link(path(r), second(r), r.parentMtimeSec(), r.parentMtimeNsec());
+            case CHMOD -> files.chmod(path(r), r.mode());
+            case CHOWN -> files.chown(path(r), r.uid(), r.gid());
+            case UTIMENS -> files.utimens(path(r), r.atimeSec(), r.atimeNsec(), r.mtimeSec(), r.mtimeNsec());
+            case SETXATTR -> files.setxattr(path(r), second(r), r.buffer(), r.valueOffset(),
                     r.valueLength());
-            case REMOVEXATTR -> files.removexattr(r.pathString(), r.secondString());
+            case REMOVEXATTR -> files.removexattr(path(r), second(r));
             case FALLOCATE -> {
                 HandleTable.Binding b = bound(r.handle(), type);
                 if (b.fd >= 0) {
@@ -173,8 +173,8 @@ public final class ApplyEngine implements AutoCloseable {
     }
 
     private void rename(RecordDecoder r) {
-        String from = r.pathString();
-        String to = r.secondString();
+        String from = path(r);
+        String to = second(r);
         int flags = r.renameFlags();
         boolean staleSourceDropped = files.rename(from, to, flags, r.fromParentMtimeSec(), r.fromParentMtimeNsec(),
                 r.toParentMtimeSec(), r.toParentMtimeNsec());
@@ -204,8 +204,30 @@ public final class ApplyEngine implements AutoCloseable {
         }
         RecordDecoder.CheckpointEntries e = r.entries();
         while (e.next()) {
-            bind(e.handle(), e.pathString());
+            bind(e.handle(), exact(e.pathString(), r.buffer(), e.pathOffset(), e.pathLength()));
         }
+    }
+
+    /** The record's first string; refused when its bytes are not UTF-8, as the name could not be reproduced. */
+    private static String path(RecordDecoder r) {
+        return exact(r.pathString(), r.buffer(), r.pathOffset(), r.pathLength());
+    }
+
+    private static String second(RecordDecoder r) {
+        return exact(r.secondString(), r.buffer(), r.secondOffset(), r.secondLength());
+    }
+
+    private static String exact(String decoded, DirectBuffer buffer, int offset, int length) {
+        // U+FFFD is what the decoder puts for bytes that are not UTF-8; only then is a byte comparison needed
+        if (decoded.indexOf('\uFFFD') >= 0) {
+            byte[] raw = new byte[length];
+            buffer.getBytes(offset, raw);
+            if (!java.util.Arrays.equals(raw, decoded.getBytes(java.nio.charset.StandardCharsets.UTF_8))) {
+                throw new ApplyException(decoded, "refused a name that is not valid UTF-8: the mirror could not "
+                        + "reproduce it byte for byte", 0);
+            }
+        }
+        return decoded;
     }
 
     /** Snapshot of the bound handles (handle → path), sorted by handle: persist it with the applied index. */
@@ -235,18 +257,18 @@ public final class ApplyEngine implements AutoCloseable {
      */
     public void track(RecordDecoder r) {
         switch (r.type()) {
-            case ASSOCIATE -> handles.bind(r.handle(), r.pathString(), -1);
+            case ASSOCIATE -> handles.bind(r.handle(), path(r), -1);
             case CREATE -> {
                 if (r.handle() != 0) {
-                    handles.bind(r.handle(), r.pathString(), -1);
+                    handles.bind(r.handle(), path(r), -1);
                 }
             }
             case RENAME -> {
                 moved.clear();
                 if (r.renameFlags() == Posix.RENAME_EXCHANGE) {
-                    handles.exchanged(r.pathString(), r.secondString(), moved);
+                    handles.exchanged(path(r), second(r), moved);
                 } else {
-                    handles.renamed(r.pathString(), r.secondString(), moved);
+                    handles.renamed(path(r), second(r), moved);
                 }
                 moved.clear();
             }
@@ -257,7 +279,7 @@ public final class ApplyEngine implements AutoCloseable {
                 }
                 RecordDecoder.CheckpointEntries e = r.entries();
                 while (e.next()) {
-                    handles.bind(e.handle(), e.pathString(), -1);
+                    handles.bind(e.handle(), exact(e.pathString(), r.buffer(), e.pathOffset(), e.pathLength()), -1);
                 }
             }
             default -> {

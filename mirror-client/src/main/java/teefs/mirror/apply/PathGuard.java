@@ -116,7 +116,7 @@ public final class PathGuard implements AutoCloseable {
                 return "NUL byte in path";
             }
             componentBytes += utf8Length(path, i);
-            if (Character.isHighSurrogate(c) && i + 1 < path.length()) {
+            if (Character.isHighSurrogate(c) && i + 1 < path.length() && Character.isLowSurrogate(path.charAt(i + 1))) {
                 i++;
             }
         }

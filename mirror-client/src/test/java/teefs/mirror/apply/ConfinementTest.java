@@ -97,6 +97,16 @@ class ConfinementTest {
     }
 
     @Test
+    void aNameThatIsNotUtf8IsRefusedRatherThanMangled() {
+        org.agrona.concurrent.UnsafeBuffer frame = new org.agrona.concurrent.UnsafeBuffer(new byte[256]);
+        int length = new teefs.protocol.RecordEncoder().wrap(frame, 0)
+                .mkdir(Posix.S_IFDIR | 0755, 0, 0, 1, 1, 1, 1, new byte[] {'a', (byte) 0xFF});
+        assertThatThrownBy(() -> engine.apply(9, frame, 0, length))
+                .isInstanceOf(ApplyException.class).hasMessageContaining("not valid UTF-8");
+        assertThat(target.toFile().list()).containsExactlyInAnyOrder("inside-file", "link", "filelink");
+    }
+
+    @Test
     void nothingWalksThroughASymlinkInTarget() {
         String reason = "symlink in TARGET";
         refused(j -> j.mkdir("link/inside", 0755), reason);
