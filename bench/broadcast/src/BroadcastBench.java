@@ -1,0 +1,147 @@
+import java.nio.ByteBuffer;
+import java.nio.ByteOrder;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicLong;
+import java.util.concurrent.locks.LockSupport;
+
+import org.agrona.concurrent.UnsafeBuffer;
+
+import teefs.broadcast.client.BroadcastClient;
+import teefs.broadcast.client.ClientOptions;
+import teefs.broadcast.net.ListenAddress;
+import teefs.broadcast.server.BroadcastConfig;
+import teefs.broadcast.server.BroadcastServer;
+import teefs.protocol.RecordEncoder;
+import teefs.queue.AppendOptions;
+import teefs.queue.JournalAppender;
+import teefs.queue.JournalQueue;
+import teefs.queue.SyncLevel;
+
+/**
+ * Broadcast benchmark (run by bench/broadcast/run.sh).
+ *
+ *   throughput DIR ADDR CLIENTS MIB RECORD_KIB  - fill a queue with MIB of WRITE records (once per DIR), then time
+ *                                                 CLIENTS clients streaming all of it from the oldest record
+ *   latency DIR ADDR MB_PER_S SECONDS RECORD_KIB - append at a steady rate; each record carries its append time;
+ *                                                 one client reports append-to-delivery p50/p99/p99.9
+ *
+ * Server, appender and clients share this JVM (the appender is journal-fs in production), over real sockets.
+ */
+public final class BroadcastBench {
+    public static void main(String[] args) throws Exception {
+        switch (args[0]) {
+            case "throughput" -> throughput(Path.of(args[1]), args[2], Integer.parseInt(args[3]), Integer.parseInt(args[4]),
+                    Integer.parseInt(args[5]));
+            case "latency" -> latency(Path.of(args[1]), args[2], Integer.parseInt(args[3]), Integer.parseInt(args[4]),
+                    Integer.parseInt(args[5]));
+            default -> throw new IllegalArgumentException("throughput|latency");
+        }
+        System.exit(0);
+    }
+
+    private static BroadcastServer server(Path q, String addr) {
+        return BroadcastServer.start(new BroadcastConfig().queueDir(q).listen(ListenAddress.parse(addr))
+                .batchBytes(Integer.getInteger("batch", BroadcastConfig.BATCH_BYTES_DEFAULT))
+                .highWaterMark(Integer.getInteger("hwm", BroadcastConfig.HIGH_WATER_MARK_DEFAULT)).conclude());
+    }
+
+    static void throughput(Path q, String addr, int clients, int mib, int recordKib) throws Exception {
+        long records = (long) mib * 1024 / recordKib;
+        if (!Files.exists(q.resolve(JournalQueue.ID_FILE))) {
+            try (JournalQueue queue = JournalQueue.openOrCreate(q);
+                 JournalAppender app = queue.appender(new AppendOptions(SyncLevel.NONE, 100, 0))) {
+                UnsafeBuffer frame = new UnsafeBuffer(ByteBuffer.allocateDirect(recordKib * 1024 + 64).order(ByteOrder.LITTLE_ENDIAN));
+                RecordEncoder enc = new RecordEncoder().wrap(frame, 0);
+                byte[] data = new byte[recordKib * 1024 - 40];
+                for (long i = 0; i < records; i++) {
+                    app.append(frame, 0, enc.write(1, i, 0, 0, data));
+                }
+            }
+        }
+        try (BroadcastServer server = server(q, addr)) {
+            ListenAddress a = server.addresses().get(0);
+            AtomicLong bytes = new AtomicLong();
+            long[] done = new long[clients];
+            long[] counts = new long[clients];
+            List<BroadcastClient> list = new ArrayList<>();
+            long t0 = System.nanoTime();
+            for (int c = 0; c < clients; c++) {
+                int id = c;
+                list.add(BroadcastClient.connect(new ClientOptions().address(a).name("bench" + c).fromOldest(),
+                        (index, buffer, offset, length) -> {
+                            bytes.addAndGet(length);
+                            if (++counts[id] == records) {
+                                done[id] = System.nanoTime();
+                            }
+                        }));
+            }
+            while (Arrays.stream(done).anyMatch(d -> d == 0)) {
+                Thread.sleep(5);
+                for (BroadcastClient c : list) {
+                    if (!c.isConnected()) {
+                        throw new IllegalStateException("a client was disconnected: " + c.closeCause());
+                    }
+                }
+            }
+            double secs = (Arrays.stream(done).max().getAsLong() - t0) / 1e9;
+            double mbps = bytes.get() / secs / 1e6;
+            System.out.printf("RESULT throughput clients=%d record=%dKiB total=%.0fMB seconds=%.3f aggregate_MBps=%.0f per_client_MBps=%.0f%n",
+                    clients, recordKib, bytes.get() / 1e6, secs, mbps, mbps / clients);
+            list.forEach(BroadcastClient::close);
+        }
+    }
+
+    static void latency(Path q, String addr, int mbPerS, int seconds, int recordKib) throws Exception {
+        try (JournalQueue queue = JournalQueue.openOrCreate(q);
+             JournalAppender app = queue.appender(new AppendOptions(SyncLevel.NONE, 100, 0));
+             BroadcastServer server = server(q, addr)) {
+            int recordBytes = recordKib * 1024;
+            long rate = (long) mbPerS * 1_000_000 / recordBytes; // records per second
+            long total = rate * seconds;
+            long[] lat = new long[(int) total];
+            AtomicLong received = new AtomicLong();
+            try (BroadcastClient client = BroadcastClient.connect(new ClientOptions().address(server.addresses().get(0))
+                    .name("lat").fromHead(), (index, buffer, offset, length) -> {
+                long sent = buffer.getLong(offset + 16 + 24 + 0, ByteOrder.LITTLE_ENDIAN);
+                int n = (int) received.getAndIncrement();
+                if (n < lat.length) {
+                    lat[n] = System.nanoTime() - sent;
+                }
+            })) {
+                UnsafeBuffer frame = new UnsafeBuffer(ByteBuffer.allocateDirect(recordBytes + 64).order(ByteOrder.LITTLE_ENDIAN));
+                RecordEncoder enc = new RecordEncoder().wrap(frame, 0);
+                byte[] data = new byte[recordBytes - 40];
+                long interval = 1_000_000_000L / rate;
+                long start = System.nanoTime();
+                for (long i = 0; i < total; i++) {
+                    long due = start + i * interval;
+                    long now;
+                    while ((now = System.nanoTime()) < due) {
+                        LockSupport.parkNanos(due - now);
+                    }
+                    ByteBuffer.wrap(data).order(ByteOrder.LITTLE_ENDIAN).putLong(0, System.nanoTime());
+                    app.append(frame, 0, enc.write(1, i, 0, 0, data));
+                }
+                long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
+                while (received.get() < total && System.nanoTime() < deadline) {
+                    Thread.sleep(5);
+                }
+                double achieved = total * (double) recordBytes / ((System.nanoTime() - start) / 1e9) / 1e6;
+                long[] sorted = Arrays.copyOf(lat, (int) Math.min(received.get(), lat.length));
+                Arrays.sort(sorted);
+                System.out.printf("RESULT latency rate=%dMBps achieved=%.0fMBps record=%dKiB records=%d p50_us=%.0f p99_us=%.0f p999_us=%.0f max_us=%.0f%n",
+                        mbPerS, achieved, recordKib, sorted.length, pct(sorted, 0.50), pct(sorted, 0.99), pct(sorted, 0.999),
+                        sorted[sorted.length - 1] / 1e3);
+            }
+        }
+    }
+
+    private static double pct(long[] sorted, double p) {
+        return sorted[Math.min(sorted.length - 1, (int) (sorted.length * p))] / 1e3;
+    }
+}
