@@ -7,7 +7,6 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 
 import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.MethodOrderer;
 import org.junit.jupiter.api.Order;
 import org.junit.jupiter.api.Test;
@@ -22,17 +21,17 @@ import org.junit.jupiter.api.io.TempDir;
  */
 @TestMethodOrder(MethodOrderer.OrderAnnotation.class)
 @Timeout(300)
-class JournalWorkloadsTest {
+abstract class JournalWorkloads {
     @TempDir
     static Path root;
     static JournalFixture fixture;
     static Path mount;
     static Path source;
 
-    @BeforeAll
-    static void mount() throws Exception {
+    /** Mounts with {@code journalArgs} (e.g. the threading model); each concrete class calls it once. */
+    static void mountWith(String... journalArgs) throws Exception {
         Fuse.assumeAvailable();
-        fixture = new JournalFixture(root.resolve("j")).start();
+        fixture = new JournalFixture(root.resolve("j")).start(journalArgs);
         mount = fixture.mount;
         source = root.resolve("source");
         Files.createDirectories(source);
