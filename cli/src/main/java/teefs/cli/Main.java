@@ -20,6 +20,9 @@ import picocli.CommandLine.Command;
             KeygenCommand.class,
             ReplayCommand.class,
             VerifyCommand.class,
+            teefs.cli.up.UpCommand.class,
+            teefs.cli.up.RestartCommand.class,
+            teefs.cli.up.RunCommand.class,
             CommandLine.HelpCommand.class,
         })
 public final class Main implements Runnable {
