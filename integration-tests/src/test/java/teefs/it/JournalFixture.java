@@ -25,10 +25,15 @@ final class JournalFixture implements AutoCloseable {
     private int replicas;
 
     JournalFixture(Path dir) {
+        this(dir, dir.resolve("queue"));
+    }
+
+    /** With the queue somewhere else (another filesystem, e.g. a small tmpfs). */
+    JournalFixture(Path dir, Path queue) {
         this.dir = dir;
         this.store = dir.resolve("store");
         this.mount = dir.resolve("mount");
-        this.queue = dir.resolve("queue");
+        this.queue = queue;
         this.logs = dir.resolve("logs");
     }
 
