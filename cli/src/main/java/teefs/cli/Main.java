@@ -20,6 +20,7 @@ import picocli.CommandLine.Command;
             KeygenCommand.class,
             ReplayCommand.class,
             VerifyCommand.class,
+            MirrorCommand.class,
             teefs.cli.up.UpCommand.class,
             teefs.cli.up.RestartCommand.class,
             teefs.cli.up.RunCommand.class,

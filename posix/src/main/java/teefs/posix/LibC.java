@@ -29,6 +29,8 @@ public interface LibC {
     @SaveError int truncate(String path, long length);
     @SaveError int fsync(int fd);
     @SaveError int fdatasync(int fd);
+    /** Flushes the whole filesystem holding {@code fd} (a mirror's batched durability point). */
+    @SaveError int syncfs(int fd);
     @SaveError int fallocate(int fd, int mode, long offset, long length);
 
     @SaveError int mkdir(String path, int mode);

@@ -1,0 +1,150 @@
+package teefs.mirror.session;
+
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.TimeUnit;
+import java.util.function.BooleanSupplier;
+
+import net.openhft.chronicle.queue.RollCycles;
+
+import teefs.broadcast.client.BroadcastClientException;
+import teefs.broadcast.client.RefusedException;
+import teefs.broadcast.client.StatusClient;
+import teefs.protocol.control.StatusReply;
+
+/**
+ * Makes a mirror from nothing (or from a drive that fell out of the journal's retention, or a replaced one):
+ * <ol>
+ *   <li>asks the server for its queue id and head index H;</li>
+ *   <li>forgets any saved position (a crash from here on leaves no position: the next start must bootstrap);</li>
+ *   <li>copies SOURCE (STORE, or an rsync URL of it) onto TARGET with {@code rsync -aHAX --inplace --delete},
+ *       showing rsync's progress;</li>
+ *   <li>saves a position that streams from H: the records from the start of H's queue cycle (a CHECKPOINT) up to H
+ *       are read for the open-file handles only, the records from H on are applied.</li>
+ * </ol>
+ * Writes that land during the copy are in the journal after H, so replaying them afterwards ends right (replay is
+ * idempotent, the overlap is harmless).
+ *
+ * <p>Runs on the mirror thread, before the {@link Mirror} starts.
+ */
+public final class Bootstrapper {
+    /** rsync exit codes that still leave a usable copy: 24 = some source files vanished during the copy. */
+    private static final int RSYNC_VANISHED = 24;
+    /** The queue module's roll cycle (teefs.queue.JournalQueue): index = cycle << 32 | sequence. */
+    private static final RollCycles ROLL_CYCLE = RollCycles.FAST_HOURLY;
+
+    private final MirrorOptions options;
+    private final String source;
+    private final StateLog log;
+    private final BooleanSupplier stopRequested;
+
+    public Bootstrapper(MirrorOptions options, String source, StateLog log, BooleanSupplier stopRequested) {
+        if (source == null || source.isBlank()) {
+            throw new IllegalArgumentException("--bootstrap needs --source STORE (a directory, or an rsync URL such"
+                    + " as host:/srv/store or rsync://host/module)");
+        }
+        this.options = options;
+        this.source = source;
+        this.log = log;
+        this.stopRequested = stopRequested;
+    }
+
+    /**
+     * Copies the tree and saves the position to stream from; false when a stop was requested first.
+     *
+     * @throws MirrorException when rsync fails or the server refuses
+     */
+    public boolean run() throws InterruptedException {
+        StatusReply status = status();
+        if (status == null) {
+            return false;
+        }
+        long head = status.getHeadIndex();
+        StateStore store = new StateStore(options.stateFile());
+        store.delete();
+        try {
+            Files.createDirectories(options.target());
+        } catch (IOException e) {
+            throw new MirrorException(MirrorException.CONFIGURATION, "cannot create --target " + options.target()
+                    + ": " + e.getMessage(), e);
+        }
+        log.enter(StateLog.State.BOOTSTRAPPING, "bootstrap: queue " + status.getQueueId() + " head index " + head
+                + "; copying " + source + " onto " + options.target() + " with rsync");
+        long started = System.nanoTime();
+        if (!rsync()) {
+            return false;
+        }
+        MirrorState state = head < 0
+                ? new MirrorState(status.getQueueId(), MirrorState.NONE, MirrorState.NONE, Map.of())
+                : new MirrorState(status.getQueueId(), head - 1, trackFrom(head, status.getFirstIndex()), Map.of());
+        store.save(state, true);
+        log.line(String.format("bootstrap: copy done in %.1f s; streaming from index %d (writes made during the"
+                + " copy are replayed from there)", (System.nanoTime() - started) / 1e9, Math.max(head, 0)));
+        return true;
+    }
+
+    /** The first record of {@code head}'s queue cycle (its CHECKPOINT), or the oldest retained if later. */
+    static long trackFrom(long head, long first) {
+        long cycleStart = ROLL_CYCLE.toIndex(ROLL_CYCLE.toCycle(head), 0);
+        return first >= 0 && first > cycleStart && first <= head ? first : cycleStart;
+    }
+
+    private StatusReply status() throws InterruptedException {
+        Backoff backoff = new Backoff(options.backoffInitial().toNanos(), options.backoffMax().toNanos(),
+                java.util.concurrent.ThreadLocalRandom.current()::nextLong);
+        while (!stopRequested.getAsBoolean()) {
+            try {
+                return StatusClient.fetch(options.address(), options.credential(), options.tlsTrust(), 10_000);
+            } catch (RefusedException e) {
+                throw new MirrorException(MirrorException.CONFIGURATION, e.getMessage(), e);
+            } catch (BroadcastClientException e) {
+                log.enter(StateLog.State.RECONNECTING, "bootstrap: cannot reach the server yet: " + e.getMessage()
+                        + "; retrying with backoff");
+                TimeUnit.NANOSECONDS.sleep(backoff.nextDelayNanos());
+            }
+        }
+        return null;
+    }
+
+    private boolean rsync() throws InterruptedException {
+        List<String> command = new ArrayList<>(List.of("rsync", "-aHAX", "--inplace", "--delete", "--numeric-ids",
+                "--info=progress2"));
+        command.add(isLocal(source) ? withSlash(Path.of(source).toAbsolutePath().toString()) : withSlash(source));
+        command.add(withSlash(options.target().toString()));
+        Process p;
+        try {
+            p = new ProcessBuilder(command).redirectErrorStream(true).inheritIO().start();
+        } catch (IOException e) {
+            throw new MirrorException(MirrorException.CONFIGURATION, "cannot run rsync (" + e.getMessage()
+                    + "): install it (apt-get install rsync)", e);
+        }
+        while (!p.waitFor(100, TimeUnit.MILLISECONDS)) {
+            if (stopRequested.getAsBoolean()) {
+                p.destroy();
+                p.waitFor(10, TimeUnit.SECONDS);
+                p.destroyForcibly();
+                log.line("bootstrap: interrupted; run with --bootstrap again to finish the copy");
+                return false;
+            }
+        }
+        int code = p.exitValue();
+        if (code != 0 && code != RSYNC_VANISHED) {
+            throw new MirrorException(MirrorException.CONFIGURATION, "rsync " + String.join(" ", command)
+                    + " failed with exit code " + code + ": fix what rsync printed above, then run with --bootstrap"
+                    + " again", null);
+        }
+        return true;
+    }
+
+    private static boolean isLocal(String source) {
+        return !source.contains("::") && !source.startsWith("rsync://") && !source.matches("^[^/]*:.*");
+    }
+
+    private static String withSlash(String s) {
+        return s.endsWith("/") ? s : s + "/";
+    }
+}

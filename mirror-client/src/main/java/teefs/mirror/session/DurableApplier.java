@@ -1,0 +1,184 @@
+package teefs.mirror.session;
+
+import java.nio.file.Path;
+import java.util.function.LongSupplier;
+
+import org.agrona.DirectBuffer;
+
+import teefs.broadcast.client.ClientOptions;
+import teefs.mirror.apply.ApplyEngine;
+import teefs.mirror.apply.ApplyException;
+import teefs.posix.Posix;
+import teefs.protocol.MalformedRecordException;
+import teefs.protocol.RecordDecoder;
+import teefs.protocol.RecordHeader;
+import teefs.protocol.RecordType;
+
+/**
+ * The apply engine plus the bookkeeping that makes resume exact: which index was applied last, when TARGET was last
+ * made durable, and the saved {@link MirrorState} that always describes durable data only.
+ *
+ * <p>Order of a flush: {@code syncfs(TARGET)} (unless {@link SyncMode#NONE}), then the state (index and handle table
+ * of that same moment) saved atomically. A crash before the save resumes from the previous state and re-applies
+ * records that are already there, which is harmless, with one exception the engine cannot make idempotent: a
+ * RENAME_EXCHANGE applied twice swaps back. So an exchange is bracketed by flushes: everything before it is durable
+ * and saved first, and its own index is saved right after it.
+ *
+ * <p>Not thread-safe: the mirror thread creates it, calls every method and closes it; it owns the engine.
+ */
+final class DurableApplier implements AutoCloseable {
+    private final ApplyEngine engine;
+    private final TargetSync targetSync;
+    private final StateStore store;
+    private final SyncMode sync;
+    private final LongSupplier nanoClock;
+    private final RecordDecoder decoder = new RecordDecoder();
+
+    private MirrorState saved;
+    private long applied;
+    private boolean tracking;
+    private boolean dirty;
+    private long dirtySinceNanos;
+
+    /**
+     * Opens TARGET and restores the handle table of {@code start} (or prepares to rebuild it by tracking).
+     *
+     * @throws teefs.mirror.apply.TargetUnavailableException when TARGET is missing
+     */
+    DurableApplier(Path target, StateStore store, SyncMode sync, MirrorState start, LongSupplier nanoClock) {
+        this.store = store;
+        this.sync = sync;
+        this.nanoClock = nanoClock;
+        this.saved = start;
+        this.applied = start.lastApplied();
+        this.tracking = start.tracking();
+        ApplyEngine e = ApplyEngine.open(target);
+        TargetSync s = null;
+        try {
+            s = new TargetSync(target);
+            if (!tracking) {
+                e.restoreHandles(start.handles());
+            }
+        } catch (RuntimeException ex) {
+            if (s != null) {
+                s.close();
+            }
+            e.close();
+            throw ex;
+        }
+        this.engine = e;
+        this.targetSync = s;
+    }
+
+    /** Sets where the server should start streaming so that nothing is skipped nor applied twice. */
+    void startPosition(ClientOptions options) {
+        if (tracking) {
+            options.startAt(saved.trackFrom());
+        } else if (applied < 0) {
+            options.fromOldest();
+        } else {
+            options.resumeAfter(applied);
+        }
+    }
+
+    /** The index the stream should continue after, for log lines: -1 before the first record. */
+    long applied() {
+        return applied;
+    }
+
+    boolean tracking() {
+        return tracking;
+    }
+
+    MirrorState saved() {
+        return saved;
+    }
+
+    /**
+     * Applies one record from the stream (or, right after a bootstrap, reads it for its handles only).
+     *
+     * @throws ApplyException when it cannot be applied or trusted; nothing after it is applied
+     */
+    void accept(long index, DirectBuffer buffer, int offset, int length) {
+        if (tracking) {
+            if (index <= saved.lastApplied()) {
+                track(index, buffer, offset, length);
+                return;
+            }
+            engine.openTrackedHandles();
+            tracking = false;
+        }
+        if (index <= applied) {
+            return; // delivered again (an overlap after a reconnect): already applied in this process
+        }
+        boolean exchange = isExchange(buffer, offset, length);
+        if (exchange) {
+            flush();
+        }
+        engine.apply(index, buffer, offset, length);
+        applied = index;
+        if (!dirty) {
+            dirty = true;
+            dirtySinceNanos = nanoClock.getAsLong();
+        }
+        if (exchange || sync == SyncMode.ALWAYS) {
+            flush();
+        }
+    }
+
+    private void track(long index, DirectBuffer buffer, int offset, int length) {
+        try {
+            decoder.wrap(buffer, offset, length);
+            engine.track(decoder);
+        } catch (MalformedRecordException e) {
+            throw new ApplyException(index, null, null, "malformed record: " + e.getMessage(), 0, e);
+        } catch (ApplyException e) {
+            throw e.index() == ApplyException.NO_INDEX ? e.at(index, decoder.type().name()) : e;
+        }
+    }
+
+    private static boolean isExchange(DirectBuffer buffer, int offset, int length) {
+        return length >= RecordHeader.LENGTH + 4
+                && (buffer.getByte(offset + RecordHeader.TYPE_OFFSET) & 0xFF) == RecordType.RENAME.code()
+                && buffer.getInt(offset + RecordHeader.LENGTH, java.nio.ByteOrder.LITTLE_ENDIAN)
+                == Posix.RENAME_EXCHANGE;
+    }
+
+    /** Whether applied records have waited {@code batchNanos} or more for a flush. */
+    boolean flushDue(long batchNanos) {
+        return dirty && nanoClock.getAsLong() - dirtySinceNanos >= batchNanos;
+    }
+
+    /** Nanoseconds until the pending flush is due, or {@code Long.MAX_VALUE} when nothing waits. */
+    long nanosUntilFlush(long batchNanos) {
+        return dirty ? Math.max(0, dirtySinceNanos + batchNanos - nanoClock.getAsLong()) : Long.MAX_VALUE;
+    }
+
+    /**
+     * Makes everything applied durable and saves the position; returns the saved index (-1 when none yet).
+     *
+     * @throws teefs.mirror.apply.TargetUnavailableException when syncfs fails
+     * @throws StateStoreException                         when the state cannot be written
+     */
+    long flush() {
+        if (dirty) {
+            if (sync != SyncMode.NONE) {
+                targetSync.sync();
+            }
+            MirrorState next = saved.applied(applied, engine.handles());
+            store.save(next, sync != SyncMode.NONE);
+            saved = next;
+            dirty = false;
+        }
+        return saved.lastApplied();
+    }
+
+    @Override
+    public void close() {
+        try {
+            targetSync.close();
+        } finally {
+            engine.close();
+        }
+    }
+}

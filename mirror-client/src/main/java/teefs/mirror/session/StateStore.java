@@ -1,0 +1,193 @@
+package teefs.mirror.session;
+
+import java.io.ByteArrayOutputStream;
+import java.io.DataInputStream;
+import java.io.DataOutputStream;
+import java.io.EOFException;
+import java.io.IOException;
+import java.nio.ByteBuffer;
+import java.nio.channels.FileChannel;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.AtomicMoveNotSupportedException;
+import java.nio.file.Files;
+import java.nio.file.NoSuchFileException;
+import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
+import java.nio.file.StandardOpenOption;
+import java.util.Map;
+import java.util.Optional;
+import java.util.TreeMap;
+import java.util.zip.CRC32C;
+
+/**
+ * The mirror's state file: one {@link MirrorState}, replaced atomically (write a temp file beside it, fsync it,
+ * rename it over the old one, fsync the directory), so a crash at any moment leaves either the old state or the new
+ * one, never a mix.
+ *
+ * <pre>
+ *  "TEEFSMS1" (8 bytes) | version u32 = 1 | queue id (u16 length + UTF-8) | lastApplied i64 | trackFrom i64
+ *  | handle count u32 | count × (handle u32, path length u32, path UTF-8) | CRC32C u32 of all bytes before
+ * </pre>
+ * Big-endian (Java's DataOutput). A file with another magic or version, a wrong CRC or trailing bytes is refused.
+ *
+ * <p>Not thread-safe: the mirror thread owns it.
+ */
+public final class StateStore {
+    private static final byte[] MAGIC = "TEEFSMS1".getBytes(StandardCharsets.US_ASCII);
+    private static final int VERSION = 1;
+
+    private final Path file;
+    private final Path temp;
+
+    public StateStore(Path file) {
+        this.file = file.toAbsolutePath().normalize();
+        this.temp = this.file.resolveSibling(this.file.getFileName() + ".tmp");
+    }
+
+    /** The default state file of a mirror of {@code target}: {@code <parent>/.<name>.teefs-state}, outside TARGET. */
+    public static Path defaultFile(Path target) {
+        Path abs = target.toAbsolutePath().normalize();
+        Path parent = abs.getParent();
+        if (parent == null || abs.getFileName() == null) {
+            throw new IllegalArgumentException("target " + target + " has no parent directory for its state file:"
+                    + " give --state FILE");
+        }
+        return parent.resolve("." + abs.getFileName() + ".teefs-state");
+    }
+
+    public Path file() {
+        return file;
+    }
+
+    /** The saved state, or empty when there is none. */
+    public Optional<MirrorState> load() {
+        byte[] bytes;
+        try {
+            bytes = Files.readAllBytes(file);
+        } catch (NoSuchFileException e) {
+            return Optional.empty();
+        } catch (IOException e) {
+            throw new StateStoreException("cannot read the mirror state " + file + ": " + e.getMessage(), e);
+        }
+        try {
+            return Optional.of(decode(bytes));
+        } catch (IOException | IllegalArgumentException e) {
+            throw new StateStoreException("the mirror state " + file + " is corrupt (" + e.getMessage()
+                    + "): delete it and run with --bootstrap to copy the tree again", e);
+        }
+    }
+
+    /**
+     * Replaces the saved state by {@code state}.
+     *
+     * @param durable fsync the file and its directory (false: the rename alone, for {@code --sync none})
+     */
+    public void save(MirrorState state, boolean durable) {
+        byte[] bytes = encode(state);
+        try {
+            try (FileChannel ch = FileChannel.open(temp, StandardOpenOption.CREATE, StandardOpenOption.WRITE,
+                    StandardOpenOption.TRUNCATE_EXISTING)) {
+                ByteBuffer b = ByteBuffer.wrap(bytes);
+                while (b.hasRemaining()) {
+                    ch.write(b);
+                }
+                if (durable) {
+                    ch.force(true);
+                }
+            }
+            try {
+                Files.move(temp, file, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
+            } catch (AtomicMoveNotSupportedException e) {
+                throw new IOException("the filesystem of " + file + " cannot rename atomically", e);
+            }
+            if (durable) {
+                try (FileChannel dir = FileChannel.open(file.getParent(), StandardOpenOption.READ)) {
+                    dir.force(true);
+                }
+            }
+        } catch (IOException e) {
+            throw new StateStoreException("cannot save the mirror state " + file + ": " + e.getMessage()
+                    + " (is its drive full or read-only?)", e);
+        }
+    }
+
+    /** Removes the state (a bootstrap starts over); absent is fine. */
+    public void delete() {
+        try {
+            Files.deleteIfExists(file);
+            Files.deleteIfExists(temp);
+        } catch (IOException e) {
+            throw new StateStoreException("cannot remove the mirror state " + file + ": " + e.getMessage(), e);
+        }
+    }
+
+    static byte[] encode(MirrorState s) {
+        try {
+            ByteArrayOutputStream bytes = new ByteArrayOutputStream(256);
+            DataOutputStream out = new DataOutputStream(bytes);
+            out.write(MAGIC);
+            out.writeInt(VERSION);
+            out.writeUTF(s.queueId());
+            out.writeLong(s.lastApplied());
+            out.writeLong(s.trackFrom());
+            out.writeInt(s.handles().size());
+            for (Map.Entry<Integer, String> e : s.handles().entrySet()) {
+                byte[] path = e.getValue().getBytes(StandardCharsets.UTF_8);
+                out.writeInt(e.getKey());
+                out.writeInt(path.length);
+                out.write(path);
+            }
+            out.flush();
+            CRC32C crc = new CRC32C();
+            crc.update(bytes.toByteArray());
+            out.writeInt((int) crc.getValue());
+            return bytes.toByteArray();
+        } catch (IOException e) {
+            throw new IllegalStateException(e); // a ByteArrayOutputStream does not fail
+        }
+    }
+
+    static MirrorState decode(byte[] bytes) throws IOException {
+        if (bytes.length < MAGIC.length + 8) {
+            throw new IOException("only " + bytes.length + " bytes");
+        }
+        CRC32C crc = new CRC32C();
+        crc.update(bytes, 0, bytes.length - 4);
+        int stored = ByteBuffer.wrap(bytes, bytes.length - 4, 4).getInt();
+        if (stored != (int) crc.getValue()) {
+            throw new IOException("CRC mismatch");
+        }
+        DataInputStream in = new DataInputStream(new java.io.ByteArrayInputStream(bytes, 0, bytes.length - 4));
+        byte[] magic = new byte[MAGIC.length];
+        in.readFully(magic);
+        if (!java.util.Arrays.equals(magic, MAGIC)) {
+            throw new IOException("not a teefs mirror state");
+        }
+        int version = in.readInt();
+        if (version != VERSION) {
+            throw new IOException("version " + version + ", this teefs reads " + VERSION);
+        }
+        String queueId = in.readUTF();
+        long lastApplied = in.readLong();
+        long trackFrom = in.readLong();
+        int count = in.readInt();
+        if (count < 0 || count > 1 << 24) {
+            throw new IOException("absurd handle count " + count);
+        }
+        Map<Integer, String> handles = new TreeMap<>();
+        for (int i = 0; i < count; i++) {
+            int handle = in.readInt();
+            int length = in.readInt();
+            if (length < 0 || length > 1 << 16) {
+                throw new IOException("absurd path length " + length);
+            }
+            byte[] path = new byte[length];
+            in.readFully(path);
+            handles.put(handle, new String(path, StandardCharsets.UTF_8));
+        }
+        if (in.read() != -1) {
+            throw new EOFException("trailing bytes");
+        }
+        return new MirrorState(queueId, lastApplied, trackFrom, handles);
+    }
+}
