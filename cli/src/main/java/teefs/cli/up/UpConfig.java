@@ -203,7 +203,7 @@ public record UpConfig(Path source, Path data, Path logs, Path control, Journal 
                 (int) s.integer("storm_limit", d.stormLimit(), 1, 1000, " (restarts)"),
                 s.durationValue("storm_window", d.stormWindow()), s.durationValue("stable_after", d.stableAfter()));
         if (restart.backoffMax().compareTo(restart.backoffInitial()) < 0) {
-            s.error("backoff_max", "is shorter than backoff_initial; make it at least " + restart.backoffInitial());
+            s.error("backoff_max", "is shorter than backoff_initial; make it at least \"" + restart.backoffInitial().toMillis() + "ms\"");
         }
         Supervise supervise = new Supervise(restart, s.durationValue("stop_timeout", Duration.ofSeconds(30)),
                 s.durationValue("start_timeout", Duration.ofSeconds(60)),
