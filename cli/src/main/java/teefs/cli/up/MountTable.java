@@ -62,4 +62,23 @@ final class MountTable {
         }
         return !isMounted(dir);
     }
+
+    /**
+     * {@code chattr +i DIR} (or -i): while sealed, nothing can be created in the bare mount point, so a writer that
+     * keeps writing while the journal restarts gets EPERM instead of leaving files that the journal never saw (and
+     * that would then stop the journal from mounting). A FUSE mount on top works as usual. Needs CAP_LINUX_IMMUTABLE
+     * and a filesystem with the attribute (ext4, xfs, btrfs); returns false where it is not possible.
+     */
+    static boolean seal(Path dir, boolean on) {
+        try {
+            Process p = new ProcessBuilder("chattr", on ? "+i" : "-i", dir.toAbsolutePath().toString())
+                    .redirectErrorStream(true).redirectOutput(ProcessBuilder.Redirect.DISCARD).start();
+            return p.waitFor(10, TimeUnit.SECONDS) && p.exitValue() == 0;
+        } catch (IOException e) {
+            return false;
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            return false;
+        }
+    }
 }

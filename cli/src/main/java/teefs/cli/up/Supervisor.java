@@ -99,6 +99,10 @@ public final class Supervisor {
                     + " Stop it, or unmount it: fusermount -u " + config.journal().mount());
         }
         config.createDirectories();
+        if (!MountTable.seal(config.journal().mount(), true)) {
+            events.add("note: cannot seal " + config.journal().mount() + " (chattr +i needs root and ext4/xfs/btrfs): "
+                    + "while the journal restarts, writers could create files in the bare directory");
+        }
         long timeout = config.supervise().startTimeout().toNanos();
         startRole(journal);
         awaitReady(journal, timeout, "mounted " + config.journal().mount());
@@ -227,7 +231,8 @@ public final class Supervisor {
     }
 
     private void onExit(RoleProcess role, int code, long now) {
-        String died = role.name + " exited with code " + code + describe(code);
+        String died = role.name + " exited with code " + code + describe(code)
+                + (code == 137 || code == 143 ? "" : " (" + lastLine(role) + ")");
         if (role.kind == RoleProcess.Kind.JOURNAL) {
             mountStale = MountTable.isMounted(config.journal().mount());
             if (mountStale) {
@@ -281,6 +286,16 @@ public final class Supervisor {
         } else {
             events.add(died + "; restarting in " + delay / 1_000_000 + " ms");
         }
+    }
+
+    private static String lastLine(RoleProcess role) {
+        String[] lines = role.logTail(5).split("\n");
+        for (int i = lines.length - 1; i >= 0; i--) {
+            if (!lines[i].isBlank() && !lines[i].startsWith("===")) {
+                return lines[i].strip();
+            }
+        }
+        return "see " + role.log;
     }
 
     private static String describe(int code) {
@@ -387,6 +402,9 @@ public final class Supervisor {
             events.add("mount " + config.journal().mount() + " still mounted after the journal stopped: "
                     + "fusermount -u -z");
             clean &= MountTable.lazyUnmount(config.journal().mount());
+        }
+        if (!MountTable.isMounted(config.journal().mount())) {
+            MountTable.seal(config.journal().mount(), false);
         }
         return clean;
     }
