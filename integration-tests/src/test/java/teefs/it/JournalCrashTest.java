@@ -30,16 +30,19 @@ class JournalCrashTest {
         try (JournalFixture fixture = new JournalFixture(root.resolve("j"))) {
             fixture.start();
             for (int round = 0; round < ROUNDS; round++) {
-                Process writer = startWriter(fixture.mount, round);
+                Path writerLog = root.resolve("writer-" + round + ".log");
+                Process writer = startWriter(fixture.mount, round, writerLog);
                 Thread.sleep(400 + random.nextInt(1200));
-                assertThat(writer.isAlive()).as("the writer must still be writing when the kill comes").isTrue();
+                assertThat(writer.isAlive()).as("the writer must still be writing when the kill comes; it said:\n%s"
+                        + "\njournal log:\n%s", Files.exists(writerLog) ? Files.readString(writerLog) : "",
+                        fixture.process().output()).isTrue();
                 fixture.kill9();
                 writer.destroyForcibly();
                 writer.waitFor(30, TimeUnit.SECONDS);
                 fixture.start();
             }
             // a last, undisturbed round after the final restart
-            Process writer = startWriter(fixture.mount, ROUNDS);
+            Process writer = startWriter(fixture.mount, ROUNDS, root.resolve("writer-last.log"));
             Thread.sleep(500);
             writer.destroy();
             writer.waitFor(30, TimeUnit.SECONDS);
@@ -50,7 +53,7 @@ class JournalCrashTest {
     }
 
     /** A python writer: big appends, small files, renames, truncates and deletes, as fast as it can, forever. */
-    private static Process startWriter(Path mount, int round) throws Exception {
+    private static Process startWriter(Path mount, int round, Path log) throws Exception {
         String script = """
                 import os, sys, random
                 r = random.Random(%d)
@@ -76,6 +79,6 @@ class JournalCrashTest {
         Path file = Files.createTempFile("teefs-writer", ".py");
         Files.writeString(file, script);
         return new ProcessBuilder(List.of("python3", file.toString())).directory(mount.toFile())
-                .redirectErrorStream(true).redirectOutput(ProcessBuilder.Redirect.DISCARD).start();
+                .redirectErrorStream(true).redirectOutput(log.toFile()).start();
     }
 }

@@ -6,6 +6,10 @@ import java.nio.file.FileStore;
 import java.nio.file.Files;
 
 import org.agrona.DirectBuffer;
+import org.agrona.concurrent.UnsafeBuffer;
+
+import teefs.protocol.RecordHeader;
+import teefs.protocol.RecordType;
 
 import net.openhft.chronicle.bytes.Bytes;
 import net.openhft.chronicle.queue.ExcerptAppender;
@@ -21,6 +25,8 @@ import net.openhft.chronicle.wire.DocumentContext;
  */
 public final class JournalAppender implements AutoCloseable {
     private static final byte[] ZEROS = new byte[16];
+    /** WRITE data at least this large goes to a {@link DataLog} side file instead of the mapped cycle file. */
+    static final int SIDE_DATA_THRESHOLD = 32 * 1024;
     private static final long SPACE_RECHECK_BYTES = 4L << 20;
     private static final long SPACE_RECHECK_NANOS = 200_000_000L;
 
@@ -34,6 +40,8 @@ public final class JournalAppender implements AutoCloseable {
     private long bytesSinceSpaceCheck;
     private long lastSpaceCheckNanos;
     private int lastCycle = Integer.MIN_VALUE;
+    private final DataLog dataLog;
+    private final UnsafeBuffer refScratch = new UnsafeBuffer(new byte[DataRef.DOCUMENT_LENGTH]);
 
     JournalAppender(JournalQueue queue, ExcerptAppender appender, AppendOptions options) {
         this.queue = queue;
@@ -46,6 +54,7 @@ public final class JournalAppender implements AutoCloseable {
             throw new QueueException("cannot inspect the filesystem of " + queue.dir() + ": " + e.getMessage(), e);
         }
         this.flusher = options.sync() == SyncLevel.NONE ? null : new QueueFlusher(queue.dir(), options);
+        this.dataLog = new DataLog(queue.dir());
         refreshSpace();
     }
 
@@ -65,6 +74,10 @@ public final class JournalAppender implements AutoCloseable {
                        DirectBuffer body, int bodyOffset, int bodyLength, int zeroPadding) {
         int total = headLength + bodyLength + zeroPadding;
         ensureSpace(total);
+        if (bodyLength >= SIDE_DATA_THRESHOLD && body.byteArray() == null && headLength == DataRef.HEAD_LENGTH
+                && RecordHeader.typeCode(head, headOffset) == RecordType.WRITE.code()) {
+            return appendWithSideData(head, headOffset, body, bodyOffset, bodyLength, total);
+        }
         DocumentContext dc = appender.writingDocument();
         try {
             Bytes<?> bytes = dc.wire().bytes();
@@ -91,6 +104,21 @@ public final class JournalAppender implements AutoCloseable {
         long index = appender.lastIndexAppended();
         afterAppend();
         return index;
+    }
+
+    /** A large WRITE from native memory: data to the cycle's {@link DataLog} with write(2), a {@link DataRef} here. */
+    private long appendWithSideData(DirectBuffer head, int headOffset, DirectBuffer body, int bodyOffset,
+                                    int bodyLength, int total) {
+        int cycle = queue.currentCycle();
+        long dataOffset = dataLog.append(cycle, body.addressOffset() + bodyOffset, bodyLength);
+        refScratch.putBytes(0, head, headOffset, DataRef.HEAD_LENGTH);
+        DataRef.writeTrailer(refScratch, cycle, dataOffset);
+        if (flusher != null) {
+            flusher.currentDataFile(dataLog.file());
+        }
+        bytesSinceSpaceCheck += total;
+        usableBytes -= total;
+        return append(refScratch, 0, DataRef.DOCUMENT_LENGTH, null, 0, 0, 0);
     }
 
     private static void copy(DirectBuffer src, int offset, int length, Bytes<?> dst) {
@@ -180,6 +208,7 @@ public final class JournalAppender implements AutoCloseable {
                 flusher.close();
             }
         } finally {
+            dataLog.close();
             appender.close();
         }
     }

@@ -26,6 +26,8 @@ import net.openhft.chronicle.queue.impl.single.SingleChronicleQueueBuilder;
  */
 public final class JournalQueue implements AutoCloseable {
     public static final String ID_FILE = "teefs-queue.id";
+    /** Name suffix of the per-cycle side files holding large WRITEs' data: {@code <cycle>.teefs-data}. */
+    public static final String SIDE_DATA_SUFFIX = ".teefs-data";
     /** Queue files roll hourly: retention trims whole hours, and each cycle starts with a checkpoint. */
     static final RollCycles ROLL_CYCLE = RollCycles.FAST_HOURLY;
 
@@ -140,6 +142,15 @@ public final class JournalQueue implements AutoCloseable {
     /** The cycle an index belongs to. */
     public int cycleOf(long index) {
         return ROLL_CYCLE.toCycle(index);
+    }
+
+    /**
+     * The side file holding the data of large WRITEs appended during {@code cycle} (see {@link DataLog}). A record
+     * of cycle C+1 may keep its data in C's file (the clock rolls between writing data and record), so whoever
+     * deletes cycle C's queue file deletes only side files of cycles before C.
+     */
+    public static Path sideDataFile(Path queueDir, int cycle) {
+        return DataLog.fileFor(queueDir, cycle);
     }
 
     /** A new appender. Only one thread of one process should append to a queue. */

@@ -17,10 +17,12 @@ public final class JournalReader implements AutoCloseable {
     private final ExcerptTailer tailer;
     private final UnsafeBuffer view = new UnsafeBuffer(0, 0);
     private byte[] copyBuffer = new byte[0];
+    private final DataLogReader sideData;
 
     JournalReader(JournalQueue queue, ExcerptTailer tailer) {
         this.queue = queue;
         this.tailer = tailer;
+        this.sideData = new DataLogReader(queue.dir());
     }
 
     /**
@@ -110,7 +112,11 @@ public final class JournalReader implements AutoCloseable {
                 bytes.read(copyBuffer, 0, length);
                 view.wrap(copyBuffer, 0, length);
             }
-            consumer.accept(index, view, 0, length);
+            if (DataRef.isRef(view, 0, length)) {
+                consumer.accept(index, sideData.assemble(index, view, 0), 0, sideData.frameLength(view, 0));
+            } else {
+                consumer.accept(index, view, 0, length);
+            }
             return true;
         }
     }
@@ -121,6 +127,7 @@ public final class JournalReader implements AutoCloseable {
 
     @Override
     public void close() {
+        sideData.close();
         tailer.close();
     }
 }

@@ -32,6 +32,10 @@ final class QueueFlusher implements AutoCloseable {
     private volatile boolean dirty;
     private volatile boolean closed;
     private volatile Path file;
+    private volatile Path dataFile;
+    /** Guarded by forceLock. */
+    private Path dataChannelFile;
+    private FileChannel dataChannel;
     /** Guarded by forceLock. */
     private Path channelFile;
     private FileChannel channel;
@@ -52,6 +56,11 @@ final class QueueFlusher implements AutoCloseable {
     void currentFile(Path newFile) {
         // force() reopens its channel when the file changes
         file = newFile;
+    }
+
+    /** The side file large WRITEs' data goes to now; forced before the cycle file that refers to it. */
+    void currentDataFile(Path newFile) {
+        dataFile = newFile;
     }
 
     void markDirty() {
@@ -87,6 +96,7 @@ final class QueueFlusher implements AutoCloseable {
 
     private void force() {
         synchronized (forceLock) {
+            forceData();
             Path target = file;
             if (target == null) {
                 return;
@@ -109,6 +119,28 @@ final class QueueFlusher implements AutoCloseable {
                 LOG.warn("cannot force queue file {} to disk: {}", target, e.toString());
                 closeChannel();
             }
+        }
+    }
+
+    /** Data first: a forced reference must never point at data that a power cut could lose. */
+    private void forceData() {
+        Path target = dataFile;
+        if (target == null) {
+            return;
+        }
+        try {
+            if (!target.equals(dataChannelFile)) {
+                if (dataChannel != null) {
+                    dataChannel.close();
+                }
+                dataChannel = FileChannel.open(target, StandardOpenOption.READ);
+                dataChannelFile = target;
+            }
+            dataChannel.force(false);
+        } catch (IOException e) {
+            LOG.warn("cannot force journal data file {} to disk: {}", target, e.toString());
+            dataChannel = null;
+            dataChannelFile = null;
         }
     }
 

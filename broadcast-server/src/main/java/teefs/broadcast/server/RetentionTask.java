@@ -14,6 +14,8 @@ import java.util.List;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
+import teefs.queue.JournalQueue;
+
 /**
  * Deletes whole queue cycle files (one per hour) per the {@link RetentionPolicy}: a cycle goes when every
  * registered client acked past it (its acked index lies in a later cycle) and the newest {@code minBytes} stay, or
@@ -43,7 +45,9 @@ final class RetentionTask {
                 try {
                     LocalDateTime t = LocalDateTime.parse(name.substring(0, name.length() - 4), CYCLE_NAME);
                     int cycle = (int) (t.toEpochSecond(ZoneOffset.UTC) * 1000 / CYCLE_MILLIS);
-                    files.add(new CycleFile(cycle, p, Files.size(p)));
+                    Path data = JournalQueue.sideDataFile(dir, cycle);
+                    long dataBytes = Files.exists(data) ? Files.size(data) : 0;
+                    files.add(new CycleFile(cycle, p, Files.size(p) + dataBytes));
                 } catch (DateTimeParseException | IOException e) {
                     // not a cycle file of ours, or gone meanwhile
                 }
@@ -87,6 +91,25 @@ final class RetentionTask {
         return result;
     }
 
+    /** Large WRITEs keep their data in per-cycle side files; a record of cycle C may use C-1's, never older. */
+    static void deleteSideDataBefore(Path dir, int cycle) {
+        try (DirectoryStream<Path> stream = Files.newDirectoryStream(dir, "*" + JournalQueue.SIDE_DATA_SUFFIX)) {
+            for (Path p : stream) {
+                String name = p.getFileName().toString();
+                try {
+                    int dataCycle = Integer.parseInt(name.substring(0, name.length() - JournalQueue.SIDE_DATA_SUFFIX.length()));
+                    if (dataCycle < cycle) {
+                        Files.deleteIfExists(p);
+                    }
+                } catch (NumberFormatException | IOException e) {
+                    LOG.warn("retention: cannot delete side data {}: {}", p, e.toString());
+                }
+            }
+        } catch (IOException e) {
+            LOG.warn("retention: cannot list side data in {}: {}", dir, e.toString());
+        }
+    }
+
     /** One retention pass; returns the number of files deleted. */
     static int run(ServerContext ctx) {
         RetentionPolicy policy = ctx.config.retention();
@@ -100,6 +123,7 @@ final class RetentionTask {
         for (CycleFile f : toDelete(cycleFiles(ctx.config.queueDir()), policy, protectedCycle, System.currentTimeMillis())) {
             try {
                 Files.deleteIfExists(f.path);
+                deleteSideDataBefore(ctx.config.queueDir(), f.cycle);
                 deleted++;
                 LOG.info("retention: deleted queue cycle {} ({} bytes)", f.path.getFileName(), f.bytes);
             } catch (IOException e) {

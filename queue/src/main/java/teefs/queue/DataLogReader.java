@@ -1,0 +1,96 @@
+package teefs.queue;
+
+import java.nio.ByteBuffer;
+import java.nio.file.Path;
+import java.util.HashMap;
+import java.util.Map;
+
+import org.agrona.DirectBuffer;
+import org.agrona.concurrent.UnsafeBuffer;
+
+import net.openhft.posix.PosixAPI;
+
+import teefs.protocol.RecordHeader;
+
+/**
+ * Puts a {@link DataRef} document back together as the inline WRITE frame it stands for: the 40-byte head, the data
+ * read from the cycle's {@link DataLog} file, zero padding. The frame's CRC was computed over exactly these bytes
+ * when it was written, so a reader that validates it also validates the side file.
+ *
+ * <p>Not thread-safe: it belongs to the {@link JournalReader}'s thread. Keeps one read-only descriptor per data file.
+ */
+final class DataLogReader implements AutoCloseable {
+    private static final int O_RDONLY = 0;
+    private static final int O_CLOEXEC = 02000000;
+    private static final int SEEK_SET = 0;
+
+    private final Path dir;
+    private final PosixAPI posix = PosixAPI.posix();
+    private final Map<Integer, Integer> descriptors = new HashMap<>();
+    private final UnsafeBuffer frame =
+            new UnsafeBuffer(ByteBuffer.allocateDirect(RecordHeader.MAX_RECORD_LENGTH + 16));
+
+    DataLogReader(Path dir) {
+        this.dir = dir;
+    }
+
+    /** Assembles the frame of the reference at {@code ref[offset..]}; returns the buffer, valid until the next call. */
+    DirectBuffer assemble(long index, DirectBuffer ref, int offset) {
+        int cycle = DataRef.cycle(ref, offset);
+        long dataOffset = DataRef.dataOffset(ref, offset);
+        int dataLength = DataRef.dataLength(ref, offset);
+        int padded = RecordHeader.align16(DataRef.HEAD_LENGTH + dataLength);
+        if (dataLength <= 0 || padded > frame.capacity()) {
+            throw new QueueException("record " + index + " in " + dir + " refers to " + dataLength
+                    + " bytes of side data: the journal is corrupt there");
+        }
+        frame.putBytes(0, ref, offset, DataRef.HEAD_LENGTH);
+        int fd = descriptor(index, cycle);
+        if (posix.lseek(fd, dataOffset, SEEK_SET) != dataOffset) {
+            throw missing(index, cycle, dataOffset, dataLength, "cannot seek");
+        }
+        long done = 0;
+        while (done < dataLength) {
+            long n = posix.read(fd, frame.addressOffset() + DataRef.HEAD_LENGTH + done, dataLength - done);
+            if (n <= 0) {
+                throw missing(index, cycle, dataOffset, dataLength, n == 0 ? "the file ends early" : posix.strerror(posix.lastError()));
+            }
+            done += n;
+        }
+        frame.setMemory(DataRef.HEAD_LENGTH + dataLength, padded - DataRef.HEAD_LENGTH - dataLength, (byte) 0);
+        return frame;
+    }
+
+    int frameLength(DirectBuffer ref, int offset) {
+        return RecordHeader.align16(DataRef.HEAD_LENGTH + DataRef.dataLength(ref, offset));
+    }
+
+    private int descriptor(long index, int cycle) {
+        Integer fd = descriptors.get(cycle);
+        if (fd == null) {
+            Path file = DataLog.fileFor(dir, cycle);
+            int opened = posix.open(file.toString(), O_RDONLY | O_CLOEXEC, 0);
+            if (opened < 0) {
+                throw new QueueException("record " + index + " keeps its data in " + file + ", which cannot be "
+                        + "opened (" + posix.strerror(posix.lastError()) + "): the journal's data files must stay "
+                        + "with its cycle files");
+            }
+            fd = opened;
+            descriptors.put(cycle, fd);
+        }
+        return fd;
+    }
+
+    private QueueException missing(long index, int cycle, long offset, int length, String why) {
+        return new QueueException("record " + index + ": its " + length + " bytes of data at offset " + offset
+                + " of " + DataLog.fileFor(dir, cycle) + " cannot be read (" + why + "): the journal is damaged there");
+    }
+
+    @Override
+    public void close() {
+        for (int fd : descriptors.values()) {
+            posix.close(fd);
+        }
+        descriptors.clear();
+    }
+}

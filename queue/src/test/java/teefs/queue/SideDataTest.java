@@ -1,0 +1,158 @@
+package teefs.queue;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import java.nio.ByteBuffer;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Random;
+import java.util.stream.Stream;
+
+import org.agrona.concurrent.UnsafeBuffer;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
+import org.junit.jupiter.api.io.TempDir;
+
+import teefs.protocol.RecordDecoder;
+import teefs.protocol.RecordEncoder;
+import teefs.protocol.RecordHeader;
+
+/**
+ * Large WRITEs from native memory keep their data in a side file; every reader must still see exactly the inline
+ * frame (same bytes, valid CRC), across queue instances and restarts, and a lost side file must be reported.
+ */
+@Timeout(60)
+class SideDataTest {
+    @TempDir
+    Path dir;
+
+    private final RecordEncoder encoder = new RecordEncoder();
+    private final UnsafeBuffer head = new UnsafeBuffer(ByteBuffer.allocateDirect(64));
+
+    /** Appends a WRITE the way journal-fs does (head + native data + padding); returns the inline frame expected. */
+    private byte[] appendWrite(JournalAppender appender, int handle, long offset, byte[] payload) {
+        UnsafeBuffer data = new UnsafeBuffer(ByteBuffer.allocateDirect(payload.length));
+        data.putBytes(0, payload);
+        int headLength = encoder.wrap(head, 0).writeHead(handle, offset, 1_700_000_000L, 5, data, 0, payload.length);
+        appender.append(head, 0, headLength, data, 0, payload.length,
+                RecordHeader.paddingFor(headLength + payload.length));
+        UnsafeBuffer inline = new UnsafeBuffer(new byte[RecordEncoder.writeFrameLength(payload.length)]);
+        encoder.wrap(inline, 0).write(handle, offset, 1_700_000_000L, 5, payload);
+        return inline.byteArray();
+    }
+
+    private static List<byte[]> readAll(JournalQueue queue) {
+        List<byte[]> frames = new ArrayList<>();
+        try (JournalReader reader = queue.reader()) {
+            while (reader.readNext((index, buffer, offset, length) -> {
+                byte[] copy = new byte[length];
+                buffer.getBytes(offset, copy);
+                frames.add(copy);
+            })) {
+                // read to the end
+            }
+        }
+        return frames;
+    }
+
+    private static AppendOptions options() {
+        return new AppendOptions(SyncLevel.BATCH, 10, 0);
+    }
+
+    @Test
+    void largeWritesReadBackAsTheirExactInlineFramesWithValidCrc() throws Exception {
+        Random random = new Random(42);
+        List<byte[]> expected = new ArrayList<>();
+        try (JournalQueue queue = JournalQueue.openOrCreate(dir); JournalAppender appender = queue.appender(options())) {
+            for (int size : new int[] {100, 32 * 1024 - 1, 32 * 1024, 65_536, 131_072, 1 << 20, 5, 200_000}) {
+                byte[] payload = new byte[size];
+                random.nextBytes(payload);
+                expected.add(appendWrite(appender, 3, size * 7L, payload));
+            }
+        }
+        try (Stream<Path> files = Files.list(dir)) {
+            assertThat(files.filter(p -> p.toString().endsWith(DataLog.SUFFIX))).hasSize(1);
+        }
+        // a fresh queue instance reads them, as another process (the broadcaster) would
+        try (JournalQueue queue = JournalQueue.openExisting(dir)) {
+            List<byte[]> frames = readAll(queue);
+            assertThat(frames).hasSize(expected.size());
+            RecordDecoder decoder = new RecordDecoder();
+            for (int i = 0; i < frames.size(); i++) {
+                assertThat(frames.get(i)).as("frame %d", i).isEqualTo(expected.get(i));
+                decoder.wrap(new UnsafeBuffer(frames.get(i)), 0, frames.get(i).length);
+            }
+        }
+    }
+
+    @Test
+    void appendsAfterARestartContinueTheSideFileAndEverythingStaysReadable() throws Exception {
+        byte[] first = new byte[100_000];
+        byte[] second = new byte[70_000];
+        new Random(1).nextBytes(first);
+        new Random(2).nextBytes(second);
+        byte[] expectFirst;
+        byte[] expectSecond;
+        try (JournalQueue queue = JournalQueue.openOrCreate(dir); JournalAppender appender = queue.appender(options())) {
+            expectFirst = appendWrite(appender, 1, 0, first);
+        }
+        try (JournalQueue queue = JournalQueue.openOrCreate(dir); JournalAppender appender = queue.appender(options())) {
+            expectSecond = appendWrite(appender, 2, 100_000, second);
+        }
+        try (JournalQueue queue = JournalQueue.openExisting(dir)) {
+            assertThat(readAll(queue)).containsExactly(expectFirst, expectSecond);
+        }
+    }
+
+    @Test
+    void aMissingSideFileIsReportedWithTheIndexAndTheFile() throws Exception {
+        try (JournalQueue queue = JournalQueue.openOrCreate(dir); JournalAppender appender = queue.appender(options())) {
+            appendWrite(appender, 1, 0, new byte[50_000]);
+        }
+        try (Stream<Path> files = Files.list(dir)) {
+            for (Path p : files.filter(f -> f.toString().endsWith(DataLog.SUFFIX)).toList()) {
+                Files.delete(p);
+            }
+        }
+        try (JournalQueue queue = JournalQueue.openExisting(dir); JournalReader reader = queue.reader()) {
+            assertThatThrownBy(() -> reader.readNext((index, buffer, offset, length) -> { }))
+                    .isInstanceOf(QueueException.class)
+                    .hasMessageContaining(DataLog.SUFFIX).hasMessageContaining("cannot be opened");
+        }
+    }
+
+    @Test
+    void aTruncatedSideFileFailsLoudlyInsteadOfHandingOverShortData() throws Exception {
+        try (JournalQueue queue = JournalQueue.openOrCreate(dir); JournalAppender appender = queue.appender(options())) {
+            appendWrite(appender, 1, 0, new byte[50_000]);
+        }
+        try (Stream<Path> files = Files.list(dir)) {
+            for (Path p : files.filter(f -> f.toString().endsWith(DataLog.SUFFIX)).toList()) {
+                try (var channel = java.nio.channels.FileChannel.open(p, java.nio.file.StandardOpenOption.WRITE)) {
+                    channel.truncate(10_000);
+                }
+            }
+        }
+        try (JournalQueue queue = JournalQueue.openExisting(dir); JournalReader reader = queue.reader()) {
+            assertThatThrownBy(() -> reader.readNext((index, buffer, offset, length) -> { }))
+                    .isInstanceOf(QueueException.class).hasMessageContaining("ends early");
+        }
+    }
+
+    @Test
+    void heapBodiesAndSmallWritesStayInline() throws Exception {
+        try (JournalQueue queue = JournalQueue.openOrCreate(dir); JournalAppender appender = queue.appender(options())) {
+            appendWrite(appender, 1, 0, new byte[1000]);
+            UnsafeBuffer heap = new UnsafeBuffer(new byte[RecordEncoder.writeFrameLength(100_000)]);
+            int length = encoder.wrap(heap, 0).write(1, 0, 1, 1, new byte[100_000]);
+            appender.append(heap, 0, length);
+        }
+        try (Stream<Path> files = Files.list(dir)) {
+            assertThat(files.filter(p -> p.toString().endsWith(DataLog.SUFFIX))).isEmpty();
+        }
+    }
+
+}
