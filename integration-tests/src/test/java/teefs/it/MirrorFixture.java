@@ -81,6 +81,19 @@ final class MirrorFixture implements AutoCloseable {
         return mirrors.get(name);
     }
 
+    /** Waits until the current process of mirror {@code name} has logged {@code text} (e.g. "streaming"). */
+    void awaitMirrorLog(String name, String text, Duration timeout) throws Exception {
+        TeefsProcess p = mirrors.get(name);
+        long deadline = System.nanoTime() + timeout.toNanos();
+        while (!p.output().contains(text)) {
+            if (!p.isAlive() || System.nanoTime() > deadline) {
+                throw new AssertionError("mirror " + name + " did not log '" + text + "' within " + timeout
+                        + " (alive: " + p.isAlive() + "):\n" + tail(p.output()));
+            }
+            Thread.sleep(10);
+        }
+    }
+
     /** Waits until TARGET of every named mirror is identical to STORE; fails with the differences and logs. */
     void awaitConverged(Duration timeout, String... names) throws Exception {
         TreeVerifier verifier = new TreeVerifier(VerifyOptions.full());

@@ -36,7 +36,8 @@ class MirrorWorkloadsTest {
     @BeforeAll
     static void start() throws Exception {
         Fuse.assumeAvailable();
-        pipeline = new MirrorFixture(root.resolve("p")).start();
+        pipeline = new MirrorFixture(root.resolve("p"));
+        pipeline.start();
         fixture = pipeline.journal;
         mount = fixture.mount;
         pipeline.startMirror("m-none", true, "--sync", "none");

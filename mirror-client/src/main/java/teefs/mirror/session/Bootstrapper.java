@@ -22,7 +22,8 @@ import teefs.protocol.control.StatusReply;
  *   <li>asks the server for its queue id and head index H;</li>
  *   <li>forgets any saved position (a crash from here on leaves no position: the next start must bootstrap);</li>
  *   <li>copies SOURCE (STORE, or an rsync URL of it) onto TARGET with {@code rsync -aHAX --inplace --delete},
- *       showing rsync's progress;</li>
+ *       showing rsync's progress, again while files vanish during a copy (renamed after rsync listed them: their
+ *       data would be under neither name, and the journal after H holds only the rename);</li>
  *   <li>saves a position that streams from H: the records from the start of H's queue cycle (a CHECKPOINT) up to H
  *       are read for the open-file handles only, the records from H on are applied.</li>
  * </ol>
@@ -34,6 +35,8 @@ import teefs.protocol.control.StatusReply;
 public final class Bootstrapper {
     /** rsync exit codes that still leave a usable copy: 24 = some source files vanished during the copy. */
     private static final int RSYNC_VANISHED = 24;
+    /** Copies attempted while files vanish under rsync. */
+    private static final int MAX_PASSES = 10;
     /** The queue module's roll cycle (teefs.queue.JournalQueue): index = cycle << 32 | sequence. */
     private static final RollCycles ROLL_CYCLE = RollCycles.FAST_HOURLY;
 
@@ -75,8 +78,24 @@ public final class Bootstrapper {
         log.enter(StateLog.State.BOOTSTRAPPING, "bootstrap: queue " + status.getQueueId() + " head index " + head
                 + "; copying " + source + " onto " + options.target() + " with rsync");
         long started = System.nanoTime();
-        if (!rsync()) {
-            return false;
+        for (int pass = 1; ; pass++) {
+            int code = rsync();
+            if (code < 0) {
+                return false;
+            }
+            if (code == 0) {
+                break;
+            }
+            // A file renamed between rsync's listing and its transfer is in neither name on TARGET, and the journal
+            // after H holds only the rename, not the data: copy again until a pass sees every file it listed.
+            if (pass == MAX_PASSES) {
+                log.line("bootstrap: files kept vanishing during " + MAX_PASSES + " copies (a very busy writer);"
+                        + " going on: a file renamed during the last copy may differ until it is written again."
+                        + " Check with 'teefs verify' once writers pause");
+                break;
+            }
+            log.line("bootstrap: some files vanished during copy " + pass + " (renamed or deleted meanwhile);"
+                    + " copying again");
         }
         MirrorState state = head < 0
                 ? new MirrorState(status.getQueueId(), MirrorState.NONE, MirrorState.NONE, Map.of())
@@ -110,9 +129,11 @@ public final class Bootstrapper {
         return null;
     }
 
-    private boolean rsync() throws InterruptedException {
-        List<String> command = new ArrayList<>(List.of("rsync", "-aHAX", "--inplace", "--delete", "--numeric-ids",
-                "--info=progress2"));
+    /** rsync's exit code (0 or 24), or -1 when a stop interrupted it. */
+    private int rsync() throws InterruptedException {
+        List<String> command = new ArrayList<>(List.of("rsync", "-aHAX", "--inplace", "--delete", "--numeric-ids"));
+        // progress: rsync's live line on a terminal; a summary (files, bytes, speed) in a log
+        command.add(System.console() != null ? "--info=progress2" : "--info=stats1");
         command.add(isLocal(source) ? withSlash(Path.of(source).toAbsolutePath().toString()) : withSlash(source));
         command.add(withSlash(options.target().toString()));
         Process p;
@@ -128,7 +149,7 @@ public final class Bootstrapper {
                 p.waitFor(10, TimeUnit.SECONDS);
                 p.destroyForcibly();
                 log.line("bootstrap: interrupted; run with --bootstrap again to finish the copy");
-                return false;
+                return -1;
             }
         }
         int code = p.exitValue();
@@ -137,7 +158,7 @@ public final class Bootstrapper {
                     + " failed with exit code " + code + ": fix what rsync printed above, then run with --bootstrap"
                     + " again", null);
         }
-        return true;
+        return code;
     }
 
     private static boolean isLocal(String source) {

@@ -1,0 +1,60 @@
+package teefs.mirror.session;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.Map;
+
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+class StateStoreTest {
+    @TempDir
+    Path dir;
+
+    @Test
+    void savesAndLoadsTheStateWithHandlesWhoseNamesNeedEscaping() {
+        StateStore store = new StateStore(dir.resolve(".disk1.teefs-state"));
+        assertThat(store.load()).isEmpty();
+        MirrorState s = new MirrorState("5f6ab8f4-21aa-4c4a-94cb-701125192aa0", 2141990384843394L, MirrorState.NONE,
+                Map.of(7, "a/b c/ünï\nline", 1, "x"));
+        store.save(s, true);
+        assertThat(store.load()).contains(s);
+        MirrorState next = s.applied(2141990384843400L, Map.of());
+        store.save(next, false);
+        assertThat(store.load()).contains(next);
+        assertThat(dir.resolve(".disk1.teefs-state.tmp")).doesNotExist();
+    }
+
+    @Test
+    void aCorruptStateIsRefusedWithTheWayOut() throws Exception {
+        Path file = dir.resolve("state");
+        StateStore store = new StateStore(file);
+        store.save(new MirrorState("q", 5, MirrorState.NONE, Map.of(1, "f")), true);
+        byte[] bytes = Files.readAllBytes(file);
+        bytes[20] ^= 1;
+        Files.write(file, bytes);
+        assertThatThrownBy(store::load).isInstanceOf(StateStoreException.class)
+                .hasMessageContaining("corrupt").hasMessageContaining("--bootstrap").hasMessageContaining(file.toString());
+        Files.write(file, new byte[] {1, 2, 3});
+        assertThatThrownBy(store::load).hasMessageContaining("corrupt");
+    }
+
+    @Test
+    void theDefaultStateFileIsBesideTargetNeverInside() {
+        assertThat(StateStore.defaultFile(Path.of("/pool/disk1"))).isEqualTo(Path.of("/pool/.disk1.teefs-state"));
+        assertThatThrownBy(() -> new MirrorOptions().address("unix:/run/s.sock").target(dir.resolve("t"))
+                .stateFile(dir.resolve("t/state")).conclude()).hasMessageContaining("inside --target");
+    }
+
+    @Test
+    void bootstrapTracksFromTheStartOfTheHeadsCycle() {
+        long cycle = 498_711L;
+        long head = (cycle << 32) | 1234;
+        assertThat(Bootstrapper.trackFrom(head, (cycle - 2) << 32)).isEqualTo(cycle << 32);
+        // the oldest retained record inside the head's cycle is later than its start: start there
+        assertThat(Bootstrapper.trackFrom(head, (cycle << 32) | 7)).isEqualTo((cycle << 32) | 7);
+    }
+}
