@@ -29,7 +29,7 @@ import teefs.broadcast.net.ListenAddress;
  * stream; each client reconnects and resumes after the last index it applied. Every client ends with the complete
  * stream, in order, nothing twice.
  */
-@Timeout(180)
+@Timeout(300) // about 20-30 s on an idle 2-CPU machine; JVM starts are slow under heavy load
 class KillRestartTest {
     private static final int TOTAL = 30_000;
 

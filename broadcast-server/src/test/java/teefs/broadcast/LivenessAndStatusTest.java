@@ -122,4 +122,19 @@ class LivenessAndStatusTest {
             }
         }
     }
+
+    @Test
+    void ackBeyondWhatWasSentIsAProtocolError() throws Exception {
+        Path q = tmp.resolve("queue");
+        try (Journal journal = new Journal(q); BroadcastServer server = start(q)) {
+            long last = journal.appendMany(5, 10);
+            Collector c = new Collector();
+            try (BroadcastClient client = BroadcastClient.connect(new ClientOptions().address(server.addresses().get(0))
+                    .name("liar").fromHead(), c)) {
+                client.ack(last + 1000);
+                assertThat(client.awaitClosed(5, TimeUnit.SECONDS)).isTrue();
+            }
+            assertThat(server.status().getClients(0).getAckedIndex()).isEqualTo(-1);
+        }
+    }
 }

@@ -85,11 +85,12 @@ public final class BroadcastConfig {
         if (tokenFile != null) {
             readable("--token-file", tokenFile);
         }
-        List<ListenAddress> all = new ArrayList<>(listeners);
-        if (metrics != null) {
-            all.add(metrics);
+        if (metrics != null && !metrics.isLocal()) {
+            throw new IllegalArgumentException("metrics address " + metrics + " is not loopback: the endpoint is plain "
+                    + "HTTP without credentials, so it listens on loopback only (e.g. tcp://127.0.0.1:9407); "
+                    + "scrape it through a local agent or an SSH tunnel");
         }
-        for (ListenAddress a : all) {
+        for (ListenAddress a : listeners) {
             if (!a.isLocal() && (tlsCert == null || tokenFile == null)) {
                 throw new IllegalArgumentException(a + " is neither a Unix socket nor loopback, so the stream would be "
                         + "readable from the network: listening there needs TLS and a credential. Run "

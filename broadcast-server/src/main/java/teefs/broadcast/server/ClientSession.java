@@ -95,6 +95,11 @@ public final class ClientSession {
 
     /** Event loop: the client applied everything up to {@code index}. */
     void onAck(long index) {
+        if (index > sentIndex) {
+            // it cannot have applied what it was never sent: a buggy or hostile client must not steer retention
+            close("acked index " + index + " beyond the last index sent to it (" + sentIndex + "): protocol error");
+            return;
+        }
         ctx.registry.ack(name(), index, ctx.headSeen());
         synchronized (this) {
             while (!unacked.isEmpty() && unacked.peekFirst()[1] <= index) {
@@ -198,6 +203,7 @@ public final class ClientSession {
                 if (!reader.seekAfter(index)) {
                     return "index " + index + " is no longer retained" + window;
                 }
+                sentIndex = index; // the client has it: it may ack it again
                 return null;
             case START_AT_INDEX:
                 if (last >= 0 && index == last + 1) {
@@ -245,8 +251,8 @@ public final class ClientSession {
         int bytes = frame.readableBytes();
         int count = frame.getInt(WireFormat.HEADER + 8);
         long last = frame.getLong(WireFormat.HEADER) + count - 1;
+        sentIndex = last; // before the write: the client may ack it before this thread runs again
         channel.writeAndFlush(frame, channel.voidPromise());
-        sentIndex = last;
         recordsSent += count;
         ctx.sawIndex(last);
         ctx.countSent(count, bytes - WireFormat.HEADER - WireFormat.RECORDS_PREFIX);
