@@ -57,6 +57,11 @@ public final class JournalMount implements AutoCloseable {
             opened.add(journal);
             new Recovery(config.store().toString(), journal).recover(intents);
             journal.startSession();
+            teefs.posix.Stat root = new teefs.posix.Stat();
+            if (root.lstat(config.store().toString()) != 0) {
+                throw new MountException("cannot stat STORE " + config.store());
+            }
+            journal.restateRoot(root);
             JournalFs fs = newFs(config, journal, intents, handles);
             JournalMount mount = new JournalMount(config, queue, intents, journal, fs);
             mount.mount();

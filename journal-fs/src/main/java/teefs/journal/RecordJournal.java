@@ -53,6 +53,17 @@ final class RecordJournal implements AutoCloseable {
         checkpoint();
     }
 
+    /**
+     * Restates the mount root's own mode, owner and times: nothing else ever names the root, and a mirror's root
+     * must match STORE's too. Written at each session start, after its CHECKPOINT.
+     */
+    void restateRoot(Stat root) {
+        byte[] rootPath = new byte[0];
+        chmod(rootPath, root.permissions());
+        chown(rootPath, root.uid(), root.gid());
+        utimens(rootPath, root);
+    }
+
     void ensureSpace(long bytes) {
         appender.ensureSpace(bytes);
     }
