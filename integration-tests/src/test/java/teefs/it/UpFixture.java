@@ -84,13 +84,8 @@ final class UpFixture implements AutoCloseable {
     /** The child whose command line has all these words, e.g. ("broadcast") or ("mirror", "disk1"). */
     Optional<ProcessHandle> child(String... words) {
         Predicate<ProcessHandle> matches = h -> {
-            List<String> args = h.info().arguments().map(List::of).orElse(List.of());
-            int main = args.indexOf("teefs.cli.Main");
-            if (main < 0 || main + 1 >= args.size()) {
-                return false;
-            }
-            List<String> rest = args.subList(main + 1, args.size());
-            if (!rest.get(0).equals(words[0])) {
+            List<String> rest = ProcArgs.teefsArgs(h);
+            if (rest.isEmpty() || !rest.get(0).equals(words[0])) {
                 return false;
             }
             for (String w : words) {
@@ -203,5 +198,9 @@ final class UpFixture implements AutoCloseable {
             up.close();
         }
         Fuse.forceUnmount(mount);
+        // a teefs up killed before its clean stop leaves the bare mount point sealed (chattr +i): unseal it, or the
+        // temporary directory cannot be deleted
+        new ProcessBuilder("chattr", "-i", mount.toString()).redirectErrorStream(true)
+                .redirectOutput(ProcessBuilder.Redirect.DISCARD).start().waitFor();
     }
 }

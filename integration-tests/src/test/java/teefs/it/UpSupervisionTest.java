@@ -139,10 +139,10 @@ class UpSupervisionTest {
 
     private static long childPid(Process up, String role) {
         return ProcessHandle.of(up.pid()).stream().flatMap(ProcessHandle::children)
-                .filter(h -> h.info().arguments().map(List::of).orElse(List.of()).contains(role)
-                        && h.info().arguments().map(a -> List.of(a).indexOf("teefs.cli.Main")).orElse(-1) >= 0
-                        && List.of(h.info().arguments().get()).get(List.of(h.info().arguments().get())
-                                .indexOf("teefs.cli.Main") + 1).equals(role))
+                .filter(h -> {
+                    List<String> args = ProcArgs.teefsArgs(h);
+                    return !args.isEmpty() && args.get(0).equals(role);
+                })
                 .findFirst().orElseThrow(() -> new AssertionError("no " + role + " child")).pid();
     }
 

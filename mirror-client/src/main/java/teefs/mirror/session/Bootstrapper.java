@@ -35,6 +35,12 @@ import teefs.protocol.control.StatusReply;
 public final class Bootstrapper {
     /** rsync exit codes that still leave a usable copy: 24 = some source files vanished during the copy. */
     private static final int RSYNC_VANISHED = 24;
+    /**
+     * 23 = partial transfer: among other things, a file truncated by a writer while rsync read it ("read errors
+     * mapping ... No data available"). Copied again like a vanished file, but if the last pass still says 23 the
+     * bootstrap fails: unlike a vanished file, this can be a real error (an unreadable file, a full target).
+     */
+    private static final int RSYNC_PARTIAL = 23;
     /** Copies attempted while files vanish under rsync. */
     private static final int MAX_PASSES = 10;
     /** The queue module's roll cycle (teefs.queue.JournalQueue): index = cycle << 32 | sequence. */
@@ -88,13 +94,19 @@ public final class Bootstrapper {
             }
             // A file renamed between rsync's listing and its transfer is in neither name on TARGET, and the journal
             // after H holds only the rename, not the data: copy again until a pass sees every file it listed.
+            if (pass == MAX_PASSES && code == RSYNC_PARTIAL) {
+                throw new MirrorException(MirrorException.CONFIGURATION, "rsync reported errors (exit 23) in each of "
+                        + MAX_PASSES + " copies: fix what rsync printed above, then run with --bootstrap again", null);
+            }
             if (pass == MAX_PASSES) {
                 log.line("bootstrap: files kept vanishing during " + MAX_PASSES + " copies (a very busy writer);"
                         + " going on: a file renamed during the last copy may differ until it is written again."
                         + " Check with 'teefs verify' once writers pause");
                 break;
             }
-            log.line("bootstrap: some files vanished during copy " + pass + " (renamed or deleted meanwhile);"
+            log.line(code == RSYNC_PARTIAL
+                    ? "bootstrap: rsync reported errors during copy " + pass + " (files changing under it?); copying again"
+                    : "bootstrap: some files vanished during copy " + pass + " (renamed or deleted meanwhile);"
                     + " copying again");
         }
         MirrorState state = head < 0
@@ -129,7 +141,7 @@ public final class Bootstrapper {
         return null;
     }
 
-    /** rsync's exit code (0 or 24), or -1 when a stop interrupted it. */
+    /** rsync's exit code (0, 23 or 24), or -1 when a stop interrupted it. */
     private int rsync() throws InterruptedException {
         List<String> command = new ArrayList<>(List.of("rsync", "-aHAX", "--inplace", "--delete", "--numeric-ids"));
         // progress: rsync's live line on a terminal; a summary (files, bytes, speed) in a log
@@ -153,7 +165,7 @@ public final class Bootstrapper {
             }
         }
         int code = p.exitValue();
-        if (code != 0 && code != RSYNC_VANISHED) {
+        if (code != 0 && code != RSYNC_VANISHED && code != RSYNC_PARTIAL) {
             throw new MirrorException(MirrorException.CONFIGURATION, "rsync " + String.join(" ", command)
                     + " failed with exit code " + code + ": fix what rsync printed above, then run with --bootstrap"
                     + " again", null);

@@ -94,7 +94,14 @@ public final class TreeVerifier {
             if (x.size() != y.size()) {
                 out.add(diff(path, Difference.Kind.SIZE, x.size() + " bytes in A, " + y.size() + " in B"));
             } else if (!options.quick()) {
-                long at = firstDifference(fa, fb);
+                long at;
+                try {
+                    at = firstDifference(fa, fb);
+                } catch (VanishedException e) {
+                    // compared while something still changes the tree (a mirror catching up): a difference, not a crash
+                    out.add(diff(path, Difference.Kind.CONTENT, e.getMessage()));
+                    at = -1;
+                }
                 if (at >= 0) {
                     out.add(diff(path, Difference.Kind.CONTENT, "first differing byte at offset " + at));
                 }
@@ -233,6 +240,8 @@ public final class TreeVerifier {
                 }
                 position += n;
             }
+        } catch (java.nio.file.NoSuchFileException e) {
+            throw new VanishedException(e.getFile() + " vanished while its contents were compared");
         } catch (IOException e) {
             throw new UncheckedIOException("cannot read " + a + " or " + b + " to compare them: " + e.getMessage(), e);
         }
@@ -297,5 +306,14 @@ public final class TreeVerifier {
             hex.append(Character.forDigit((value[i] >> 4) & 0xF, 16)).append(Character.forDigit(value[i] & 0xF, 16));
         }
         return hex.toString();
+    }
+
+    /** A file listed in both trees was gone by the time its contents were read. */
+    private static final class VanishedException extends RuntimeException {
+        private static final long serialVersionUID = 1L;
+
+        VanishedException(String message) {
+            super(message, null, false, false);
+        }
     }
 }
