@@ -607,6 +607,9 @@ final class JournalFs extends FuseStubFS {
         try {
             try {
                 journal.ensureSpace(size + 256 + (file.associated ? 0 : file.path().length() * 4L));
+                // the data goes to the queue before STORE changes: a queue disk filled meanwhile by someone else
+                // is refused here with ENOSPC, not discovered after the pwrite (which would stop the mount)
+                journal.stageWrite(buf.address(), (int) size);
             } catch (QueueFullException e) {
                 LOG.warn("write {}: refused with ENOSPC: {}", path, e.getMessage());
                 return -Posix.ENOSPC;

@@ -79,6 +79,15 @@ final class RecordJournal implements AutoCloseable {
         append(encoder.wrap(scratch, 0).associate(file.handle, file.pathBytes()));
     }
 
+    /**
+     * Puts a large WRITE's data into the queue's side file before STORE is changed: a full queue disk then fails
+     * here ({@link teefs.queue.QueueFullException}), with nothing changed. {@link #write} then appends only the
+     * small reference.
+     */
+    void stageWrite(long address, int length) {
+        appender.stageSideData(address, length);
+    }
+
     /** One WRITE of {@code length} bytes at native {@code address} (the FUSE buffer), copied once into the queue. */
     void write(OpenFile file, long fileOffset, long address, int length, Stat stat) {
         maybeCheckpoint();

@@ -41,6 +41,11 @@ public final class JournalAppender implements AutoCloseable {
     private long lastSpaceCheckNanos;
     private int lastCycle = Integer.MIN_VALUE;
     private final DataLog dataLog;
+    /** Data written ahead by {@link #stageSideData}, waiting for its record; stagedLength -1 when none. */
+    private long stagedAddress;
+    private int stagedLength = -1;
+    private int stagedCycle;
+    private long stagedOffset;
     private final UnsafeBuffer refScratch = new UnsafeBuffer(new byte[DataRef.DOCUMENT_LENGTH]);
 
     JournalAppender(JournalQueue queue, ExcerptAppender appender, AppendOptions options) {
@@ -106,11 +111,38 @@ public final class JournalAppender implements AutoCloseable {
         return index;
     }
 
+    /**
+     * Writes a large WRITE's data to the side file now, before the caller changes STORE, so that a full queue disk
+     * is refused ({@link QueueFullException}) while nothing has changed yet. The next {@link #append} of a WRITE with
+     * the same body address and length uses the staged data instead of writing it again. Does nothing for data that
+     * would stay inline.
+     */
+    public void stageSideData(long address, int length) {
+        if (length < SIDE_DATA_THRESHOLD) {
+            return;
+        }
+        ensureSpace(length + DataRef.DOCUMENT_LENGTH);
+        int cycle = queue.currentCycle();
+        stagedOffset = dataLog.append(cycle, address, length);
+        stagedCycle = cycle;
+        stagedAddress = address;
+        stagedLength = length;
+    }
+
     /** A large WRITE from native memory: data to the cycle's {@link DataLog} with write(2), a {@link DataRef} here. */
     private long appendWithSideData(DirectBuffer head, int headOffset, DirectBuffer body, int bodyOffset,
                                     int bodyLength, int total) {
-        int cycle = queue.currentCycle();
-        long dataOffset = dataLog.append(cycle, body.addressOffset() + bodyOffset, bodyLength);
+        long address = body.addressOffset() + bodyOffset;
+        int cycle;
+        long dataOffset;
+        if (stagedLength == bodyLength && stagedAddress == address) {
+            cycle = stagedCycle;
+            dataOffset = stagedOffset;
+        } else {
+            cycle = queue.currentCycle();
+            dataOffset = dataLog.append(cycle, address, bodyLength);
+        }
+        stagedLength = -1;
         refScratch.putBytes(0, head, headOffset, DataRef.HEAD_LENGTH);
         DataRef.writeTrailer(refScratch, cycle, dataOffset);
         if (flusher != null) {

@@ -143,6 +143,32 @@ class SideDataTest {
     }
 
     @Test
+    void stagedDataIsWrittenOnceAndItsRecordReadsBackExactly() throws Exception {
+        byte[] payload = new byte[100_000];
+        new Random(7).nextBytes(payload);
+        UnsafeBuffer data = new UnsafeBuffer(ByteBuffer.allocateDirect(payload.length));
+        data.putBytes(0, payload);
+        byte[] expected;
+        try (JournalQueue queue = JournalQueue.openOrCreate(dir); JournalAppender appender = queue.appender(options())) {
+            // journal-fs stages the data before it changes STORE, then appends the record
+            appender.stageSideData(data.addressOffset(), payload.length);
+            int headLength = encoder.wrap(head, 0).writeHead(4, 0, 1_700_000_000L, 5, data, 0, payload.length);
+            appender.append(head, 0, headLength, data, 0, payload.length,
+                    RecordHeader.paddingFor(headLength + payload.length));
+            UnsafeBuffer inline = new UnsafeBuffer(new byte[RecordEncoder.writeFrameLength(payload.length)]);
+            encoder.wrap(inline, 0).write(4, 0, 1_700_000_000L, 5, payload);
+            expected = inline.byteArray();
+        }
+        try (Stream<Path> files = Files.list(dir)) {
+            Path side = files.filter(p -> p.toString().endsWith(DataLog.SUFFIX)).findFirst().orElseThrow();
+            assertThat(Files.size(side)).as("staged data is not written a second time").isEqualTo(payload.length);
+        }
+        try (JournalQueue queue = JournalQueue.openExisting(dir)) {
+            assertThat(readAll(queue)).containsExactly(expected);
+        }
+    }
+
+    @Test
     void heapBodiesAndSmallWritesStayInline() throws Exception {
         try (JournalQueue queue = JournalQueue.openOrCreate(dir); JournalAppender appender = queue.appender(options())) {
             appendWrite(appender, 1, 0, new byte[1000]);

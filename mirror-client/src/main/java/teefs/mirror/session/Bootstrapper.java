@@ -109,6 +109,16 @@ public final class Bootstrapper {
                     : "bootstrap: some files vanished during copy " + pass + " (renamed or deleted meanwhile);"
                     + " copying again");
         }
+        if (isLocal(source)) {
+            try {
+                int dirs = DirectoryTimes.restate(Path.of(source).toAbsolutePath(), options.target());
+                log.line("bootstrap: restated the times of " + dirs + " directories (rsync leaves them unset in a"
+                        + " copy where files vanished)");
+            } catch (java.io.IOException e) {
+                throw new MirrorException(MirrorException.CONFIGURATION, "cannot read " + source + " to restate"
+                        + " directory times: " + e.getMessage() + "; run with --bootstrap again", e);
+            }
+        }
         MirrorState state = head < 0
                 ? new MirrorState(status.getQueueId(), MirrorState.NONE, MirrorState.NONE, Map.of())
                 : new MirrorState(status.getQueueId(), head - 1, trackFrom(head, status.getFirstIndex()), Map.of());
