@@ -42,9 +42,6 @@ class FaultSuiteTest {
     }
 
     @Test
-    @Disabled("fails in full mvn verify runs: after the broadcaster SIGKILLs, a directory of the 10,000-file workload "
-            + "ends with a later mtime on a mirror than in STORE (the same bug as the two disabled MirrorCrashTest "
-            + "cases); issue 5 stays open until it is found")
     void everyFaultEndsInThreeVerifiedMirrors() throws Exception {
         Fuse.assumeAvailable();
         long seed = Long.getLong("teefs.fault.seed", System.nanoTime());

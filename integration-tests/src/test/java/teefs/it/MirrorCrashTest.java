@@ -24,8 +24,6 @@ class MirrorCrashTest {
     Path root;
 
     @Test
-    @Disabled("fails in full mvn verify runs (not reproduced by hand): after the kills, directories the writer made "
-            + "with mkdir+chmod carry one later mtime on the mirror; issue 4 stays open until this is found")
     void mirrorSigkilledTwentyTimesDuringAWorkloadConverges() throws Exception {
         Fuse.assumeAvailable();
         Random random = new Random(20261124);
@@ -76,8 +74,6 @@ class MirrorCrashTest {
     }
 
     @Test
-    @Disabled("fails in full mvn verify runs: a mirror bootstrapped under a busy writer ends with later mtimes on "
-            + "directories made with mkdir+chmod during the copy; issue 4 stays open until this is found")
     void mirrorBootstrappedWhileAWriterIsBusyConverges() throws Exception {
         Fuse.assumeAvailable();
         try (MirrorFixture p = new MirrorFixture(root.resolve("p"))) {
