@@ -27,8 +27,6 @@ public final class JournalAppender implements AutoCloseable {
     private static final byte[] ZEROS = new byte[16];
     /** WRITE data at least this large goes to a {@link DataLog} side file instead of the mapped cycle file. */
     static final int SIDE_DATA_THRESHOLD = 32 * 1024;
-    private static final long SPACE_RECHECK_BYTES = 4L << 20;
-    private static final long SPACE_RECHECK_NANOS = 200_000_000L;
 
     private final JournalQueue queue;
     private final ExcerptAppender appender;
@@ -37,8 +35,6 @@ public final class JournalAppender implements AutoCloseable {
     private final QueueFlusher flusher;
 
     private long usableBytes;
-    private long bytesSinceSpaceCheck;
-    private long lastSpaceCheckNanos;
     private int lastCycle = Integer.MIN_VALUE;
     private final DataLog dataLog;
     /** Data written ahead by {@link #stageSideData}, waiting for its record; stagedLength -1 when none. */
@@ -78,11 +74,24 @@ public final class JournalAppender implements AutoCloseable {
     public long append(DirectBuffer head, int headOffset, int headLength,
                        DirectBuffer body, int bodyOffset, int bodyLength, int zeroPadding) {
         int total = headLength + bodyLength + zeroPadding;
-        ensureSpace(total);
-        if (bodyLength >= SIDE_DATA_THRESHOLD && body.byteArray() == null && headLength == DataRef.HEAD_LENGTH
-                && RecordHeader.typeCode(head, headOffset) == RecordType.WRITE.code()) {
+        boolean sideData = bodyLength >= SIDE_DATA_THRESHOLD && body.byteArray() == null
+                && headLength == DataRef.HEAD_LENGTH
+                && RecordHeader.typeCode(head, headOffset) == RecordType.WRITE.code();
+        boolean staged = sideData && stagedLength == bodyLength && stagedAddress == body.addressOffset() + bodyOffset;
+        // a staged write's space was checked when its data was staged, before STORE changed: checking again now
+        // would count its own data against it, and a refusal here would come after STORE changed
+        if (!staged) {
+            ensureSpace(total);
+        }
+        if (sideData) {
             return appendWithSideData(head, headOffset, body, bodyOffset, bodyLength, total);
         }
+        return appendDocument(head, headOffset, headLength, body, bodyOffset, bodyLength, zeroPadding);
+    }
+
+    /** Writes one Chronicle document from the given parts; the caller has checked the space. */
+    private long appendDocument(DirectBuffer head, int headOffset, int headLength,
+                                DirectBuffer body, int bodyOffset, int bodyLength, int zeroPadding) {
         DocumentContext dc = appender.writingDocument();
         try {
             Bytes<?> bytes = dc.wire().bytes();
@@ -104,8 +113,6 @@ public final class JournalAppender implements AutoCloseable {
         } catch (RuntimeException e) {
             throw new QueueException("append to " + queue.dir() + " failed while committing: " + e, e);
         }
-        bytesSinceSpaceCheck += total;
-        usableBytes -= total;
         long index = appender.lastIndexAppended();
         afterAppend();
         return index;
@@ -148,9 +155,7 @@ public final class JournalAppender implements AutoCloseable {
         if (flusher != null) {
             flusher.currentDataFile(dataLog.file());
         }
-        bytesSinceSpaceCheck += total;
-        usableBytes -= total;
-        return append(refScratch, 0, DataRef.DOCUMENT_LENGTH, null, 0, 0, 0);
+        return appendDocument(refScratch, 0, DataRef.DOCUMENT_LENGTH, null, 0, 0, 0);
     }
 
     private static void copy(DirectBuffer src, int offset, int length, Bytes<?> dst) {
@@ -181,13 +186,13 @@ public final class JournalAppender implements AutoCloseable {
         }
     }
 
-    /** Fails fast, before anything is written, when the queue's filesystem is below its free-space reserve. */
+    /**
+     * Fails fast, before anything is written, when the queue's filesystem is below its free-space reserve. Asks the
+     * filesystem every time (one statvfs, about a microsecond): another process can fill the disk between two
+     * mutations, and a cached figure let a create through to an append that then faulted on the full disk.
+     */
     public void ensureSpace(long bytes) {
-        long now = System.nanoTime();
-        if (bytesSinceSpaceCheck >= SPACE_RECHECK_BYTES || now - lastSpaceCheckNanos >= SPACE_RECHECK_NANOS
-                || usableBytes - bytes < options.reserveBytes()) {
-            refreshSpace();
-        }
+        refreshSpace();
         if (usableBytes - bytes < options.reserveBytes()) {
             throw new QueueFullException("queue filesystem of " + queue.dir() + " has " + (usableBytes >> 20)
                     + " MiB free, below the reserve of " + (options.reserveBytes() >> 20)
@@ -201,8 +206,6 @@ public final class JournalAppender implements AutoCloseable {
         } catch (IOException e) {
             usableBytes = 0;
         }
-        bytesSinceSpaceCheck = 0;
-        lastSpaceCheckNanos = System.nanoTime();
     }
 
     /** The cycle of the last append, or of the clock when nothing was appended yet. */
