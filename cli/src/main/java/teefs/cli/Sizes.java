@@ -2,8 +2,8 @@ package teefs.cli;
 
 import java.util.Locale;
 
-/** Parses sizes as people write them: 512, 64K, 64M, 2G, 1T (powers of 1024). */
-final class Sizes {
+/** Sizes as people write and read them: parses 512, 64K, 64M, 2G, 1T (powers of 1024); formats 1.5 MiB. */
+public final class Sizes {
     private Sizes() {
     }
 
@@ -37,5 +37,20 @@ final class Sizes {
         } catch (NumberFormatException | ArithmeticException e) {
             throw new UserError(option + " takes a size like 512, 64K, 64M or 2G, not '" + text + "'");
         }
+    }
+
+    /** A byte count for people: "512 B", "1.5 MiB". */
+    public static String format(long b) {
+        if (b < 1024) {
+            return b + " B";
+        }
+        String[] units = {"KiB", "MiB", "GiB", "TiB"};
+        double v = b;
+        int u = -1;
+        while (v >= 1024 && u < units.length - 1) {
+            v /= 1024;
+            u++;
+        }
+        return String.format("%.1f %s", v, units[u]);
     }
 }

@@ -60,13 +60,13 @@ final class StatusCommand implements Callable<Integer> {
         }
         PrintWriter out = spec.commandLine().getOut();
         out.printf("queue %s  head %d  oldest %d  retained %s%n", s.getQueueId(), s.getHeadIndex(), s.getFirstIndex(),
-                bytes(s.getRetainedBytes()));
+                Sizes.format(s.getRetainedBytes()));
         out.printf("%-20s %-24s %18s %10s %10s %9s  %s%n", "CLIENT", "ADDRESS", "ACKED", "LAG-REC", "LAG-BYTES",
                 "LAG-SEC", "CONNECTED SINCE");
         for (ClientStatus c : s.getClientsList()) {
             out.printf("%-20s %-24s %18d %10d %10s %9.1f  %s%n", c.getName(),
                     c.getConnected() ? c.getAddress() : "(disconnected)", c.getAckedIndex(), c.getLagRecords(),
-                    bytes(c.getLagBytes()), c.getLagSeconds(),
+                    Sizes.format(c.getLagBytes()), c.getLagSeconds(),
                     c.getConnected() ? TIME.format(Instant.ofEpochMilli(c.getConnectedSinceUnixMillis())) : "-");
         }
         int warnings = 0;
@@ -89,17 +89,4 @@ final class StatusCommand implements Callable<Integer> {
         }
     }
 
-    static String bytes(long b) {
-        if (b < 1024) {
-            return b + " B";
-        }
-        String[] units = {"KiB", "MiB", "GiB", "TiB"};
-        double v = b;
-        int u = -1;
-        while (v >= 1024 && u < units.length - 1) {
-            v /= 1024;
-            u++;
-        }
-        return String.format("%.1f %s", v, units[u]);
-    }
 }

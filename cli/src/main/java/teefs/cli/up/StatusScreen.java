@@ -1,5 +1,6 @@
 package teefs.cli.up;
 
+import teefs.cli.Sizes;
 import java.io.PrintStream;
 import java.time.LocalTime;
 import java.time.format.DateTimeFormatter;
@@ -93,7 +94,7 @@ final class StatusScreen implements Runnable {
         b.append(String.format("mount   %s  %s   (store %s)%n", c.journal().mount(), mount, c.journal().store()));
         if (s != null) {
             b.append(String.format("queue   %s  id %s  head %d  retained %s%n", c.journal().queue(), s.getQueueId(),
-                    s.getHeadIndex(), bytes(s.getRetainedBytes())));
+                    s.getHeadIndex(), Sizes.format(s.getRetainedBytes())));
         } else {
             b.append(String.format("queue   %s  (head unknown: %s)%n", c.journal().queue(), supervisor.statusError()));
         }
@@ -114,7 +115,7 @@ final class StatusScreen implements Runnable {
                 ClientStatus cs = clients.get(r.name().substring("mirror ".length()));
                 if (cs != null) {
                     lagRec = Long.toString(cs.getLagRecords());
-                    lagBytes = bytes(cs.getLagBytes());
+                    lagBytes = Sizes.format(cs.getLagBytes());
                     lagSec = String.format("%.1f", cs.getLagSeconds());
                     String conn = cs.getConnected() ? "connected" : "disconnected";
                     note = note.isEmpty() ? conn : conn + "; " + note;
@@ -155,17 +156,4 @@ final class StatusScreen implements Runnable {
         return (s / 3600) + "h" + (s % 3600 / 60) + "m";
     }
 
-    static String bytes(long b) {
-        if (b < 1024) {
-            return b + " B";
-        }
-        String[] units = {"KiB", "MiB", "GiB", "TiB"};
-        double v = b;
-        int u = -1;
-        while (v >= 1024 && u < units.length - 1) {
-            v /= 1024;
-            u++;
-        }
-        return String.format("%.1f %s", v, units[u]);
-    }
 }
