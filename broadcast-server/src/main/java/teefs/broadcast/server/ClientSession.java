@@ -154,7 +154,8 @@ public final class ClientSession {
     private void run() {
         boolean attached = false;
         try (JournalReader reader = ctx.queue.reader();
-             RecordBatchWriter writer = new RecordBatchWriter(channel.alloc(), ctx.config.batchBytes(), this::send)) {
+             RecordBatchWriter writer = new RecordBatchWriter(channel.alloc(), ctx.config.batchBytes(),
+                     ctx.config.highWaterMark() / ctx.config.batchBytes() + 2, this::send)) {
             String problem = position(reader);
             if (problem != null) {
                 refuse(ErrorCode.INDEX_NOT_RETAINED, problem);

@@ -21,6 +21,7 @@ import teefs.queue.RecordConsumer;
  */
 public final class RecordBatchWriter implements RecordConsumer, AutoCloseable {
     private final ByteBufAllocator alloc;
+    private final BatchBuffers buffers;
     private final int budget;
     private final Consumer<ByteBuf> sink;
 
@@ -35,7 +36,15 @@ public final class RecordBatchWriter implements RecordConsumer, AutoCloseable {
      * @param sink   receives each finished frame and owns it from then on
      */
     public RecordBatchWriter(ByteBufAllocator alloc, int budget, Consumer<ByteBuf> sink) {
+        this(alloc, budget, 4, sink);
+    }
+
+    /**
+     * @param inFlight full-size batch buffers kept for reuse: about how many batches the sink holds at once
+     */
+    public RecordBatchWriter(ByteBufAllocator alloc, int budget, int inFlight, Consumer<ByteBuf> sink) {
         this.alloc = alloc;
+        this.buffers = new BatchBuffers(alloc, WireFormat.HEADER + WireFormat.RECORDS_PREFIX + budget, inFlight);
         this.budget = budget;
         this.sink = sink;
     }
@@ -46,7 +55,7 @@ public final class RecordBatchWriter implements RecordConsumer, AutoCloseable {
             flush();
         }
         if (batch == null) {
-            batch = alloc.directBuffer(WireFormat.HEADER + WireFormat.RECORDS_PREFIX + Math.max(budget, length));
+            batch = buffers.take(WireFormat.HEADER + WireFormat.RECORDS_PREFIX + Math.max(budget, length));
             batch.writerIndex(WireFormat.HEADER + WireFormat.RECORDS_PREFIX);
             firstIndex = index;
             count = 0;
@@ -99,12 +108,13 @@ public final class RecordBatchWriter implements RecordConsumer, AutoCloseable {
         return bytes;
     }
 
-    /** Releases an unfinished batch. */
+    /** Releases an unfinished batch and the reusable buffers. */
     @Override
     public void close() {
         if (batch != null) {
             batch.release();
             batch = null;
         }
+        buffers.close();
     }
 }
