@@ -17,6 +17,7 @@ import teefs.broadcast.net.ListenAddress;
 import teefs.broadcast.server.BroadcastConfig;
 import teefs.broadcast.server.BroadcastServer;
 import teefs.protocol.RecordEncoder;
+import teefs.protocol.RecordHeader;
 import teefs.queue.AppendOptions;
 import teefs.queue.JournalAppender;
 import teefs.queue.JournalQueue;
@@ -57,9 +58,22 @@ public final class BroadcastBench {
                  JournalAppender app = queue.appender(new AppendOptions(SyncLevel.NONE, 100, 0))) {
                 UnsafeBuffer frame = new UnsafeBuffer(ByteBuffer.allocateDirect(recordKib * 1024 + 64).order(ByteOrder.LITTLE_ENDIAN));
                 RecordEncoder enc = new RecordEncoder().wrap(frame, 0);
-                byte[] data = new byte[recordKib * 1024 - 40];
-                for (long i = 0; i < records; i++) {
-                    app.append(frame, 0, enc.write(1, i, 0, 0, data));
+                int dataLength = recordKib * 1024 - 40;
+                if (Boolean.parseBoolean(System.getProperty("inline", "false"))) {
+                    byte[] data = new byte[dataLength];
+                    for (long i = 0; i < records; i++) {
+                        app.append(frame, 0, enc.write(1, i, 0, 0, data));
+                    }
+                } else {
+                    // as journal-fs appends a FUSE write: head plus native data, which the queue keeps in its side
+                    // data file when large (docs/JOURNAL.md), so the broadcaster reassembles it on the way out
+                    UnsafeBuffer data = new UnsafeBuffer(ByteBuffer.allocateDirect(dataLength));
+                    UnsafeBuffer head = new UnsafeBuffer(ByteBuffer.allocateDirect(64).order(ByteOrder.LITTLE_ENDIAN));
+                    RecordEncoder headEnc = new RecordEncoder();
+                    for (long i = 0; i < records; i++) {
+                        int headLength = headEnc.wrap(head, 0).writeHead(1, i, 0, 0, data, 0, dataLength);
+                        app.append(head, 0, headLength, data, 0, dataLength, RecordHeader.paddingFor(headLength + dataLength));
+                    }
                 }
             }
         }

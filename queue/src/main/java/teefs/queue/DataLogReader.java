@@ -30,12 +30,24 @@ final class DataLogReader implements AutoCloseable {
     private final UnsafeBuffer frame =
             new UnsafeBuffer(ByteBuffer.allocateDirect(RecordHeader.MAX_RECORD_LENGTH + 16));
 
+    /** A view over wherever the frame being assembled goes. */
+    private final UnsafeBuffer target = new UnsafeBuffer(0, 0);
+
     DataLogReader(Path dir) {
         this.dir = dir;
     }
 
     /** Assembles the frame of the reference at {@code ref[offset..]}; returns the buffer, valid until the next call. */
     DirectBuffer assemble(long index, DirectBuffer ref, int offset) {
+        assembleAt(index, ref, offset, frame.addressOffset());
+        return frame;
+    }
+
+    /**
+     * Assembles the frame of the reference at {@code ref[offset..]} into native memory at {@code address}, which must
+     * hold {@link #frameLength} bytes.
+     */
+    void assembleAt(long index, DirectBuffer ref, int offset, long address) {
         int cycle = DataRef.cycle(ref, offset);
         long dataOffset = DataRef.dataOffset(ref, offset);
         int dataLength = DataRef.dataLength(ref, offset);
@@ -44,21 +56,21 @@ final class DataLogReader implements AutoCloseable {
             throw new QueueException("record " + index + " in " + dir + " refers to " + dataLength
                     + " bytes of side data: the journal is corrupt there");
         }
-        frame.putBytes(0, ref, offset, DataRef.HEAD_LENGTH);
+        target.wrap(address, padded);
+        target.putBytes(0, ref, offset, DataRef.HEAD_LENGTH);
         int fd = descriptor(index, cycle);
         if (posix.lseek(fd, dataOffset, SEEK_SET) != dataOffset) {
             throw missing(index, cycle, dataOffset, dataLength, "cannot seek");
         }
         long done = 0;
         while (done < dataLength) {
-            long n = posix.read(fd, frame.addressOffset() + DataRef.HEAD_LENGTH + done, dataLength - done);
+            long n = posix.read(fd, address + DataRef.HEAD_LENGTH + done, dataLength - done);
             if (n <= 0) {
                 throw missing(index, cycle, dataOffset, dataLength, n == 0 ? "the file ends early" : posix.strerror(posix.lastError()));
             }
             done += n;
         }
-        frame.setMemory(DataRef.HEAD_LENGTH + dataLength, padded - DataRef.HEAD_LENGTH - dataLength, (byte) 0);
-        return frame;
+        target.setMemory(DataRef.HEAD_LENGTH + dataLength, padded - DataRef.HEAD_LENGTH - dataLength, (byte) 0);
     }
 
     int frameLength(DirectBuffer ref, int offset) {

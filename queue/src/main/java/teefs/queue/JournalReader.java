@@ -113,7 +113,14 @@ public final class JournalReader implements AutoCloseable {
                 view.wrap(copyBuffer, 0, length);
             }
             if (DataRef.isRef(view, 0, length)) {
-                consumer.accept(index, sideData.assemble(index, view, 0), 0, sideData.frameLength(view, 0));
+                int frameLength = sideData.frameLength(view, 0);
+                long address = consumer instanceof FrameSpace space ? space.reserve(index, frameLength) : 0;
+                if (address != 0) {
+                    sideData.assembleAt(index, view, 0, address);
+                    ((FrameSpace) consumer).commit(index, frameLength);
+                } else {
+                    consumer.accept(index, sideData.assemble(index, view, 0), 0, frameLength);
+                }
             } else {
                 consumer.accept(index, view, 0, length);
             }

@@ -88,6 +88,70 @@ class SideDataTest {
         }
     }
 
+    /** A consumer that lends its own native memory for side-data frames (as the broadcaster's batch writer does). */
+    private static final class LendingConsumer implements FrameSpace {
+        final UnsafeBuffer memory = new UnsafeBuffer(ByteBuffer.allocateDirect(4 << 20));
+        final List<byte[]> frames = new ArrayList<>();
+        final List<String> how = new ArrayList<>();
+        final boolean decline;
+        int reservedAt = -1;
+
+        LendingConsumer(boolean decline) {
+            this.decline = decline;
+        }
+
+        @Override
+        public void accept(long index, org.agrona.DirectBuffer buffer, int offset, int length) {
+            byte[] copy = new byte[length];
+            buffer.getBytes(offset, copy);
+            frames.add(copy);
+            how.add("accept");
+        }
+
+        @Override
+        public long reserve(long index, int length) {
+            if (decline) {
+                return 0;
+            }
+            reservedAt = 4096; // not at the start: the reader must write where it is told
+            memory.setMemory(reservedAt, length, (byte) 0x5A);
+            return memory.addressOffset() + reservedAt;
+        }
+
+        @Override
+        public void commit(long index, int length) {
+            byte[] copy = new byte[length];
+            memory.getBytes(reservedAt, copy);
+            frames.add(copy);
+            how.add("lent");
+        }
+    }
+
+    @Test
+    void aConsumerThatLendsMemoryGetsSideDataFramesBuiltInItAndInlineOnesAsUsual() throws Exception {
+        Random random = new Random(7);
+        List<byte[]> expected = new ArrayList<>();
+        try (JournalQueue queue = JournalQueue.openOrCreate(dir); JournalAppender appender = queue.appender(options())) {
+            for (int size : new int[] {100, 40_000, 65_536, 1 << 20, 9, 33_333}) {
+                byte[] payload = new byte[size];
+                random.nextBytes(payload);
+                expected.add(appendWrite(appender, 4, size, payload));
+            }
+        }
+        for (boolean decline : new boolean[] {false, true}) {
+            LendingConsumer consumer = new LendingConsumer(decline);
+            try (JournalQueue queue = JournalQueue.openExisting(dir); JournalReader reader = queue.reader()) {
+                while (reader.readNext(consumer)) {
+                    // read to the end
+                }
+            }
+            assertThat(consumer.frames).as("decline=%s", decline).containsExactlyElementsOf(expected);
+            assertThat(consumer.how).as("decline=%s", decline).containsExactlyElementsOf(decline
+                    ? List.of("accept", "accept", "accept", "accept", "accept", "accept")
+                    : List.of("accept", "lent", "lent", "lent", "accept", "lent"));
+        }
+    }
+
     @Test
     void appendsAfterARestartContinueTheSideFileAndEverythingStaysReadable() throws Exception {
         byte[] first = new byte[100_000];

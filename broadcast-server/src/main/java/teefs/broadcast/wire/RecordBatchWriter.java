@@ -7,7 +7,7 @@ import org.agrona.DirectBuffer;
 import io.netty.buffer.ByteBuf;
 import io.netty.buffer.ByteBufAllocator;
 
-import teefs.queue.RecordConsumer;
+import teefs.queue.FrameSpace;
 
 /**
  * Builds RECORDS frames ({@link WireFormat}) from the raw frames a {@code JournalReader} hands over: each record is
@@ -19,7 +19,7 @@ import teefs.queue.RecordConsumer;
  *
  * <p>Not thread-safe: belongs to the thread that owns the reader feeding it.
  */
-public final class RecordBatchWriter implements RecordConsumer, AutoCloseable {
+public final class RecordBatchWriter implements FrameSpace, AutoCloseable {
     private final ByteBufAllocator alloc;
     private final BatchBuffers buffers;
     private final int budget;
@@ -51,6 +51,32 @@ public final class RecordBatchWriter implements RecordConsumer, AutoCloseable {
 
     @Override
     public void accept(long index, DirectBuffer buffer, int offset, int length) {
+        open(index, length);
+        int at = batch.writerIndex();
+        buffer.getBytes(offset, batch.internalNioBuffer(at, length), length);
+        commit(index, length);
+    }
+
+    /** Room for the record at {@code index} at the end of the open batch; the reader fills it, then commits. */
+    @Override
+    public long reserve(long index, int length) {
+        open(index, length);
+        return batch.hasMemoryAddress() ? batch.memoryAddress() + batch.writerIndex() : 0;
+    }
+
+    @Override
+    public void commit(long index, int length) {
+        batch.writerIndex(batch.writerIndex() + length);
+        lastIndex = index;
+        count++;
+        bytes += length;
+        if (batch.writerIndex() - WireFormat.HEADER - WireFormat.RECORDS_PREFIX >= budget) {
+            flush();
+        }
+    }
+
+    /** Makes sure a batch that the record at {@code index} continues is open with {@code length} bytes free. */
+    private void open(long index, int length) {
         if (batch != null && index != lastIndex + 1) {
             flush();
         }
@@ -61,15 +87,6 @@ public final class RecordBatchWriter implements RecordConsumer, AutoCloseable {
             count = 0;
         }
         batch.ensureWritable(length);
-        int at = batch.writerIndex();
-        buffer.getBytes(offset, batch.internalNioBuffer(at, length), length);
-        batch.writerIndex(at + length);
-        lastIndex = index;
-        count++;
-        bytes += length;
-        if (batch.writerIndex() - WireFormat.HEADER - WireFormat.RECORDS_PREFIX >= budget) {
-            flush();
-        }
     }
 
     /** Whether the current batch has reached its budget (callers stop reading then). */

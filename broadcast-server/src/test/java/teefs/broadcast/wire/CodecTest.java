@@ -12,6 +12,7 @@ import org.agrona.concurrent.UnsafeBuffer;
 import org.junit.jupiter.api.Test;
 
 import io.netty.buffer.ByteBuf;
+import io.netty.buffer.ByteBufUtil;
 import io.netty.buffer.PooledByteBufAllocator;
 import io.netty.buffer.Unpooled;
 import io.netty.channel.embedded.EmbeddedChannel;
@@ -107,5 +108,35 @@ class CodecTest {
         assertThat(out.get(2).getLong(5)).isEqualTo(24);
         assertThat(out.get(2).getInt(13)).isEqualTo(3);
         out.forEach(b -> assertThat(b.release()).isTrue());
+    }
+
+    @Test
+    void framesBuiltInReservedSpaceBatchExactlyLikeCopiedOnes() {
+        UnsafeBuffer frame = new UnsafeBuffer(ByteBuffer.allocateDirect(8192).order(ByteOrder.LITTLE_ENDIAN));
+        int len = new RecordEncoder().wrap(frame, 0).write(3, 42, 1, 2, new byte[1000]);
+        List<ByteBuf> copied = new ArrayList<>();
+        List<ByteBuf> built = new ArrayList<>();
+        try (RecordBatchWriter a = new RecordBatchWriter(PooledByteBufAllocator.DEFAULT, 4096, copied::add);
+             RecordBatchWriter b = new RecordBatchWriter(PooledByteBufAllocator.DEFAULT, 4096, built::add)) {
+            for (long i : new long[] {10, 11, 20, 21, 22, 23, 24, 25, 26}) {
+                a.accept(i, frame, 0, len);
+                if (i % 2 == 0) {
+                    long address = b.reserve(i, len);
+                    assertThat(address).isNotZero();
+                    new UnsafeBuffer(address, len).putBytes(0, frame, 0, len); // what the queue reader does
+                    b.commit(i, len);
+                } else {
+                    b.accept(i, frame, 0, len); // inline records still come through accept
+                }
+            }
+            a.flush();
+            b.flush();
+        }
+        assertThat(built).hasSameSizeAs(copied).hasSize(3);
+        for (int i = 0; i < copied.size(); i++) {
+            assertThat(ByteBufUtil.equals(built.get(i), copied.get(i))).as("batch %d", i).isTrue();
+        }
+        copied.forEach(ByteBuf::release);
+        built.forEach(ByteBuf::release);
     }
 }
