@@ -10,6 +10,9 @@ import org.slf4j.LoggerFactory;
 import io.netty.channel.ChannelFutureListener;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelInboundHandlerAdapter;
+import io.netty.handler.codec.DecoderException;
+import io.netty.handler.ssl.SslHandler;
+import io.netty.handler.ssl.SslHandshakeCompletionEvent;
 import io.netty.handler.timeout.IdleStateEvent;
 import io.netty.util.ReferenceCountUtil;
 
@@ -35,6 +38,7 @@ final class HandshakeHandler extends ChannelInboundHandlerAdapter {
     private final ServerContext ctx;
     private ScheduledFuture<?> timeout;
     private boolean done;
+    private boolean tlsFailureLogged;
 
     HandshakeHandler(ServerContext ctx) {
         this.ctx = ctx;
@@ -142,13 +146,51 @@ final class HandshakeHandler extends ChannelInboundHandlerAdapter {
 
     @Override
     public void userEventTriggered(ChannelHandlerContext c, Object evt) {
+        if (evt instanceof SslHandshakeCompletionEvent handshake) {
+            if (handshake.isSuccess()) {
+                logClientCertificate(c);
+            } else {
+                tlsFailed(c, handshake.cause());
+            }
+            return;
+        }
         if (!(evt instanceof IdleStateEvent)) {
             c.fireUserEventTriggered(evt);
         }
     }
 
+    /** With --client-ca, says which certificate a client was let in with (its name in the Hello is its own claim). */
+    private void logClientCertificate(ChannelHandlerContext c) {
+        SslHandler ssl = c.pipeline().get(SslHandler.class);
+        if (ssl != null && ctx.tls.requiresClientCertificates()) {
+            try {
+                LOG.info("connection from {}: TLS client certificate {}", c.channel().remoteAddress(),
+                        ssl.engine().getSession().getPeerPrincipal().getName());
+            } catch (javax.net.ssl.SSLPeerUnverifiedException e) {
+                LOG.info("connection from {}: TLS without a verified client certificate", c.channel().remoteAddress());
+            }
+        }
+    }
+
+    /** A failed TLS handshake: one line saying what to change (the event and the exception both report it). */
+    private void tlsFailed(ChannelHandlerContext c, Throwable cause) {
+        done = true;
+        if (timeout != null) {
+            timeout.cancel(false);
+        }
+        if (!tlsFailureLogged) {
+            tlsFailureLogged = true;
+            LOG.info("connection from {} refused: TLS: {}", c.channel().remoteAddress(), TlsRefusal.describe(cause, ctx.tls));
+        }
+        c.close();
+    }
+
     @Override
     public void exceptionCaught(ChannelHandlerContext c, Throwable cause) {
+        if (cause instanceof DecoderException && cause.getCause() instanceof javax.net.ssl.SSLException) {
+            tlsFailed(c, cause.getCause());
+            return;
+        }
         done = true;
         if (timeout != null) {
             timeout.cancel(false);
