@@ -41,6 +41,15 @@ public final class Main implements Runnable {
         return cli.execute(args);
     }
 
+    /** As {@link #run(String...)}, with the commands' output and error lines going to {@code out} and {@code err}. */
+    public static int run(java.io.PrintWriter out, java.io.PrintWriter err, String... args) {
+        CommandLine cli = new CommandLine(new Main());
+        cli.setExecutionExceptionHandler(new UserErrorHandler());
+        cli.setOut(out);
+        cli.setErr(err);
+        return cli.execute(args);
+    }
+
     @Override
     public void run() {
         spec.commandLine().usage(System.out);
