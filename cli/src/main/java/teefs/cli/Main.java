@@ -17,6 +17,7 @@ import picocli.CommandLine.Command;
             DumpCommand.class,
             BroadcastCommand.class,
             StatusCommand.class,
+            ForgetCommand.class,
             KeygenCommand.class,
             ReplayCommand.class,
             VerifyCommand.class,

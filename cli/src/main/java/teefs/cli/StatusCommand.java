@@ -26,7 +26,8 @@ import teefs.protocol.control.StatusReply;
             "",
             "Lag is counted from the client's last ack (what it durably applied) to the head: in records, bytes "
                 + "and seconds (the time since its ack last reached the head). WARN lines name clients about to "
-                + "fall out of the retained journal (they would have to bootstrap).",
+                + "fall out of the retained journal (they would have to bootstrap), and clients that hold retention "
+                + "back (a mirror gone for good: 'teefs forget NAME'). Exit status 3 when there is a WARN line.",
             "",
             "Examples:",
             "  teefs status --server unix:/run/teefs/teefs.sock",
@@ -70,7 +71,7 @@ final class StatusCommand implements Callable<Integer> {
         }
         int warnings = 0;
         for (ClientStatus c : s.getClientsList()) {
-            if (c.getRetentionWarning()) {
+            if (!c.getWarning().isEmpty()) {
                 out.println("WARN " + c.getName() + ": " + c.getWarning());
                 warnings++;
             }

@@ -22,7 +22,7 @@ import teefs.broadcast.wire.WireFormat;
 import teefs.protocol.control.Envelope;
 
 /**
- * One control request, one reply, then the server closes: what {@code teefs status} does.
+ * One control request, one reply, then the server closes: what {@code teefs status} and {@code teefs forget} do.
  * A Refusal becomes a {@link RefusedException}, a TLS problem a {@link ClientTlsException}; either names the address.
  *
  * <p>Blocking; the event loop is its own and is shut down before returning.

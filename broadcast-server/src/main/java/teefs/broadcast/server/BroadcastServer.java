@@ -48,7 +48,11 @@ public final class BroadcastServer implements AutoCloseable {
         this.ctx = ctx;
         this.bossGroup = Transport.group(1, "teefs-accept");
         this.ioGroup = Transport.group(ctx.config.ioThreads(), "teefs-io");
-        this.housekeeping = Executors.newSingleThreadScheduledExecutor(r -> {
+        this.housekeeping = ctx.housekeeping;
+    }
+
+    private static ScheduledExecutorService housekeepingThread() {
+        return Executors.newSingleThreadScheduledExecutor(r -> {
             Thread t = new Thread(r, "teefs-housekeeping");
             t.setDaemon(true);
             return t;
@@ -62,17 +66,22 @@ public final class BroadcastServer implements AutoCloseable {
         TlsMaterial tls = new TlsMaterial(config.tlsCert(), config.tlsKey(), config.clientCa());
         JournalQueue queue = JournalQueue.openExisting(config.queueDir());
         QueueStats stats = null;
+        ScheduledExecutorService housekeeping = null;
         BroadcastServer server = null;
         try {
             stats = new QueueStats(config.queueDir());
             ClientRegistry registry = new ClientRegistry(new PositionStore(config.positionsDir()), System::currentTimeMillis);
-            server = new BroadcastServer(new ServerContext(config, queue, registry, credentials, tls, stats));
+            housekeeping = housekeepingThread();
+            server = new BroadcastServer(new ServerContext(config, queue, registry, credentials, tls, stats, housekeeping));
             server.bindAll();
             return server;
         } catch (RuntimeException | Error e) {
             if (server != null) {
                 server.close();
             } else {
+                if (housekeeping != null) {
+                    housekeeping.shutdownNow();
+                }
                 if (stats != null) {
                     stats.close();
                 }

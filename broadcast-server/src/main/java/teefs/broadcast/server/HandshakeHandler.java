@@ -19,6 +19,7 @@ import io.netty.util.ReferenceCountUtil;
 import teefs.broadcast.wire.WireFormat;
 import teefs.protocol.control.Envelope;
 import teefs.protocol.control.ErrorCode;
+import teefs.protocol.control.ForgetRequest;
 import teefs.protocol.control.Hello;
 import teefs.protocol.control.Refusal;
 import teefs.protocol.control.StartMode;
@@ -27,7 +28,7 @@ import teefs.protocol.control.StatusRequest;
 /**
  * The first message decides: a Hello that passes the checks (protocol version, queue id, credential, name, start
  * mode) becomes a {@link ClientSession} and this handler gives way to a {@link SessionHandler}; a StatusRequest
- * gets one StatusReply; anything else, or nothing within the hello timeout (a slowloris), closes the connection
+ * gets one StatusReply; a ForgetRequest one ForgetReply or Refusal ({@link ForgetTask}); anything else, or nothing within the hello timeout (a slowloris), closes the connection
  * with a logged reason. Nothing of the stream flows before the session's Welcome.
  *
  * <p>Runs on the channel's event loop.
@@ -72,8 +73,9 @@ final class HandshakeHandler extends ChannelInboundHandlerAdapter {
             switch (envelope.getBodyCase()) {
                 case HELLO -> hello(c, envelope.getHello());
                 case STATUS_REQUEST -> status(c, envelope.getStatusRequest());
-                default -> refuse(c, ErrorCode.BAD_REQUEST, "the first message must be Hello or StatusRequest, not "
-                        + envelope.getBodyCase());
+                case FORGET_REQUEST -> forget(c, envelope.getForgetRequest());
+                default -> refuse(c, ErrorCode.BAD_REQUEST, "the first message must be Hello, StatusRequest or "
+                        + "ForgetRequest, not " + envelope.getBodyCase());
             }
         } finally {
             ReferenceCountUtil.release(msg);
@@ -130,6 +132,21 @@ final class HandshakeHandler extends ChannelInboundHandlerAdapter {
         }
         c.writeAndFlush(Envelope.newBuilder().setStatusReply(StatusReporter.report(ctx)).build())
                 .addListener(ChannelFutureListener.CLOSE);
+    }
+
+    /** Forgetting runs on the housekeeping thread (it owns position files and retention); the reply comes from there. */
+    private void forget(ChannelHandlerContext c, ForgetRequest request) {
+        if (!ctx.credentials.accepts(request.getCredential())) {
+            refuse(c, ErrorCode.BAD_CREDENTIAL, "credential refused: pass a token from the server's token file");
+            return;
+        }
+        LOG.info("connection from {} asks to forget client '{}'", c.channel().remoteAddress(), request.getClientName());
+        try {
+            ctx.housekeeping.execute(() -> c.writeAndFlush(ForgetTask.run(ctx, request.getClientName()))
+                    .addListener(ChannelFutureListener.CLOSE));
+        } catch (java.util.concurrent.RejectedExecutionException e) {
+            refuse(c, ErrorCode.SERVER_SHUTTING_DOWN, "the server is shutting down: forget the client after it restarts");
+        }
     }
 
     private void refuse(ChannelHandlerContext c, ErrorCode code, String message) {

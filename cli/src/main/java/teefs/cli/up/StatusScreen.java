@@ -119,7 +119,7 @@ final class StatusScreen implements Runnable {
                     lagSec = String.format("%.1f", cs.getLagSeconds());
                     String conn = cs.getConnected() ? "connected" : "disconnected";
                     note = note.isEmpty() ? conn : conn + "; " + note;
-                    if (cs.getRetentionWarning()) {
+                    if (!cs.getWarning().isEmpty()) {
                         note += "; WARN " + cs.getWarning();
                     }
                 } else if (s != null && note.isEmpty()) {
