@@ -72,7 +72,25 @@ public record UpConfig(Path source, Path data, Path logs, Path control, Journal 
             return a;
         }
 
-        /** Where the supervisor asks for status: the first local listener (no credential needed there). */
+        /**
+         * The first token of token_file, "" without one: what the supervisor presents when it asks for status.
+         *
+         * @throws UserError when the file cannot be read or holds no token
+         */
+        public String token() {
+            if (tokenFile == null) {
+                return "";
+            }
+            try {
+                return Files.readAllLines(tokenFile).stream().map(String::strip)
+                        .filter(l -> !l.isEmpty() && !l.startsWith("#")).findFirst()
+                        .orElseThrow(() -> new UserError("broadcast.token_file " + tokenFile + " holds no token"));
+            } catch (IOException e) {
+                throw new UserError("cannot read broadcast.token_file " + tokenFile + ": " + e.getMessage());
+            }
+        }
+
+        /** Where the supervisor asks for status: the first Unix socket listener (else the first listener). */
         public ListenAddress statusAddress() {
             for (String l : listen) {
                 ListenAddress a = ListenAddress.parse(l);

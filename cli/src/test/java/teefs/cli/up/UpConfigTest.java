@@ -142,6 +142,9 @@ class UpConfigTest {
                 token_file = "k/token"
                 """);
         UpConfig c = UpConfig.load(f);
+        Files.createDirectories(dir.resolve("k"));
+        Files.writeString(dir.resolve("k/token"), "# comment\n\n  s3cret  \n");
+        assertThat(c.broadcast().token()).isEqualTo("s3cret"); // what teefs up's status poll presents
         assertThat(c.broadcast().args(c.journal().queue())).containsSubsequence("--tls-cert",
                 dir.resolve("k/server.crt").toString(), "--client-ca", dir.resolve("k/clients.pem").toString());
         assertThat(c.mirror("remote").args(false)).containsSubsequence("--token-file", dir.resolve("k/token").toString(),
