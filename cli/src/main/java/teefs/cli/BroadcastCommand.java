@@ -25,12 +25,14 @@ import teefs.broadcast.server.RetentionPolicy;
                 + "Clients ack what they applied; acks are saved in QUEUE/clients/ and decide retention.",
             "",
             "Restarting is routine, even after kill -9: the mount keeps journaling meanwhile and clients resume "
-                + "where they were. SIGHUP re-reads --token-file and the TLS files without dropping anyone; "
+                + "where they were. SIGHUP re-reads --token-file, --client-ca and the TLS files without dropping "
+                + "anyone (all or nothing: a file that cannot be used is named and everything stays as it was); "
                 + "SIGTERM (or Ctrl-C) stops cleanly.",
             "",
-            "Security: Unix sockets and loopback need nothing. Any other address needs TLS and a token: run "
-                + "'teefs keygen --out DIR' and add --tls-cert DIR/server.crt --tls-key DIR/server.key "
-                + "--token-file DIR/token.",
+            "Security: Unix sockets and loopback need nothing. Any other address needs TLS and a credential: run "
+                + "'teefs keygen --out DIR' and add --tls-cert DIR/server.crt --tls-key DIR/server.key, then "
+                + "--token-file DIR/token, or --client-ca FILE to require client certificates, or both (a client "
+                + "then needs both). Clients trust the server with --server-cert (a copy of DIR/server.crt).",
             "",
             "Examples:",
             "  teefs broadcast --queue /var/lib/teefs/queue --listen unix:/run/teefs/teefs.sock "
@@ -60,6 +62,12 @@ final class BroadcastCommand implements Callable<Integer> {
 
     @Option(names = "--tls-key", paramLabel = "PEM", description = "Server private key (PKCS#8 PEM).")
     Path tlsKey;
+
+    @Option(names = "--client-ca", paramLabel = "PEM",
+            description = "Require TLS clients to present a certificate this file trusts: the clients' own "
+                + "certificates ('teefs keygen --client NAME' appends each to DIR/clients.pem; delete a block and "
+                + "SIGHUP to revoke one) or a CA's certificate. Needs --tls-cert; Unix sockets are not affected.")
+    Path clientCa;
 
     @Option(names = "--heartbeat", paramLabel = "DURATION", defaultValue = "1s",
             description = "Heartbeat interval both ways. Default: ${DEFAULT-VALUE}")
@@ -105,6 +113,7 @@ final class BroadcastCommand implements Callable<Integer> {
         if (tlsCert != null || tlsKey != null) {
             config.tls(tlsCert, tlsKey);
         }
+        config.clientCa(clientCa);
         config.conclude();
         BroadcastServer server = BroadcastServer.start(config);
         CountDownLatch stopped = new CountDownLatch(1);

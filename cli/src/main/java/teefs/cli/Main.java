@@ -17,6 +17,7 @@ import picocli.CommandLine.Command;
             DumpCommand.class,
             BroadcastCommand.class,
             StatusCommand.class,
+            ForgetCommand.class,
             KeygenCommand.class,
             ReplayCommand.class,
             VerifyCommand.class,
@@ -38,6 +39,15 @@ public final class Main implements Runnable {
     public static int run(String... args) {
         CommandLine cli = new CommandLine(new Main());
         cli.setExecutionExceptionHandler(new UserErrorHandler());
+        return cli.execute(args);
+    }
+
+    /** As {@link #run(String...)}, with the commands' output and error lines going to {@code out} and {@code err}. */
+    public static int run(java.io.PrintWriter out, java.io.PrintWriter err, String... args) {
+        CommandLine cli = new CommandLine(new Main());
+        cli.setExecutionExceptionHandler(new UserErrorHandler());
+        cli.setOut(out);
+        cli.setErr(err);
         return cli.execute(args);
     }
 

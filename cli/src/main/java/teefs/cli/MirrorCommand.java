@@ -1,12 +1,12 @@
 package teefs.cli;
 
-import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.concurrent.Callable;
 
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 
 import teefs.mirror.session.Bootstrapper;
@@ -39,6 +39,12 @@ import teefs.mirror.session.SyncMode;
             "  teefs mirror --connect unix:/run/teefs/teefs.sock --target /pool/disk1 --bootstrap --source /srv/store",
             "  teefs mirror --connect unix:/run/teefs/teefs.sock --target /pool/disk1",
             "  teefs mirror --connect tcp://127.0.0.1:7070 --target /pool/disk2 --sync always",
+            "  teefs mirror --connect tcp://backup.lan:7070 --target /pool/disk3 --server-cert keys/server.crt \\",
+            "      --token-file keys/token --client-cert keys/disk3.crt --client-key keys/disk3.key",
+            "",
+            "Off loopback the server requires TLS: trust it with --server-cert (a copy of its server.crt) or",
+            "--server-ca, and present what it requires: --token-file, and/or --client-cert and --client-key.",
+            "A server this mirror does not trust, or one that refuses its certificate, stops it with exit 2.",
             "",
         })
 final class MirrorCommand implements Callable<Integer> {
@@ -68,9 +74,8 @@ final class MirrorCommand implements Callable<Integer> {
                 + " Default: ${DEFAULT-VALUE}")
     long batchMs;
 
-    @Option(names = "--token-file", paramLabel = "FILE",
-            description = "Present the first token in FILE to the server (when it requires one).")
-    Path tokenFile;
+    @Mixin
+    ClientCredentials credentials;
 
     @Option(names = "--bootstrap", description = "Copy the tree from --source first, then stream from the head.")
     boolean bootstrap;
@@ -84,8 +89,8 @@ final class MirrorCommand implements Callable<Integer> {
         MirrorOptions options;
         try {
             options = new MirrorOptions().address(connect).target(target).name(name).stateFile(state)
-                    .sync(SyncMode.parse(sync)).batch(Duration.ofMillis(batchMs)).credential(token())
-                    .conclude();
+                    .sync(SyncMode.parse(sync)).batch(Duration.ofMillis(batchMs)).credential(credentials.token())
+                    .tls(credentials.tls()).conclude();
         } catch (IllegalArgumentException e) {
             throw new UserError(e.getMessage());
         }
@@ -115,19 +120,6 @@ final class MirrorCommand implements Callable<Integer> {
         } catch (MirrorException e) {
             System.err.println("teefs mirror: " + e.getMessage());
             return e.exitCode();
-        }
-    }
-
-    private String token() {
-        if (tokenFile == null) {
-            return "";
-        }
-        try {
-            return Files.readAllLines(tokenFile).stream().map(String::trim).filter(l -> !l.isEmpty()
-                    && !l.startsWith("#")).findFirst().orElseThrow(() -> new UserError("--token-file " + tokenFile
-                    + " holds no token"));
-        } catch (IOException e) {
-            throw new UserError("cannot read --token-file " + tokenFile + ": " + e.getMessage());
         }
     }
 

@@ -1,19 +1,19 @@
 package teefs.cli;
 
 import java.io.PrintWriter;
-import java.nio.file.Files;
-import java.nio.file.Path;
 import java.time.Instant;
 import java.time.ZoneId;
 import java.time.format.DateTimeFormatter;
 import java.util.concurrent.Callable;
 
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Spec;
 import picocli.CommandLine.Model.CommandSpec;
 
 import teefs.broadcast.client.BroadcastClientException;
+import teefs.broadcast.client.ClientOptions;
 import teefs.broadcast.client.StatusClient;
 import teefs.broadcast.net.ListenAddress;
 import teefs.protocol.control.ClientStatus;
@@ -26,11 +26,12 @@ import teefs.protocol.control.StatusReply;
             "",
             "Lag is counted from the client's last ack (what it durably applied) to the head: in records, bytes "
                 + "and seconds (the time since its ack last reached the head). WARN lines name clients about to "
-                + "fall out of the retained journal (they would have to bootstrap).",
+                + "fall out of the retained journal (they would have to bootstrap), and clients that hold retention "
+                + "back (a mirror gone for good: 'teefs forget NAME'). Exit status 3 when there is a WARN line.",
             "",
             "Examples:",
             "  teefs status --server unix:/run/teefs/teefs.sock",
-            "  teefs status --server tcp://backup:7070 --tls-trust keys/server.crt --token-file keys/token",
+            "  teefs status --server tcp://backup:7070 --server-cert keys/server.crt --token-file keys/token",
         })
 final class StatusCommand implements Callable<Integer> {
     private static final DateTimeFormatter TIME = DateTimeFormatter.ofPattern("yyyy-MM-dd HH:mm:ss").withZone(ZoneId.systemDefault());
@@ -42,19 +43,18 @@ final class StatusCommand implements Callable<Integer> {
             description = "The server: unix:PATH or tcp://HOST:PORT. Default: ${DEFAULT-VALUE}")
     String server;
 
-    @Option(names = "--token-file", paramLabel = "FILE", description = "Present the first token of FILE.")
-    Path tokenFile;
-
-    @Option(names = "--tls-trust", paramLabel = "PEM", description = "Connect with TLS, trusting this certificate.")
-    Path tlsTrust;
+    @Mixin
+    ClientCredentials credentials;
 
     @Override
     public Integer call() throws Exception {
-        ListenAddress address = ListenAddress.parse(server);
-        String token = tokenFile == null ? "" : firstToken(tokenFile);
         StatusReply s;
         try {
-            s = StatusClient.fetch(address, token, tlsTrust, 10_000);
+            ClientOptions options = new ClientOptions().address(ListenAddress.parse(server))
+                    .credential(credentials.token()).tls(credentials.tls());
+            s = StatusClient.fetch(options, 10_000);
+        } catch (IllegalArgumentException e) {
+            throw new UserError(e.getMessage());
         } catch (BroadcastClientException e) {
             throw new UserError(e.getMessage(), 1);
         }
@@ -71,7 +71,7 @@ final class StatusCommand implements Callable<Integer> {
         }
         int warnings = 0;
         for (ClientStatus c : s.getClientsList()) {
-            if (c.getRetentionWarning()) {
+            if (!c.getWarning().isEmpty()) {
                 out.println("WARN " + c.getName() + ": " + c.getWarning());
                 warnings++;
             }
@@ -79,14 +79,4 @@ final class StatusCommand implements Callable<Integer> {
         out.flush();
         return warnings == 0 ? 0 : 3;
     }
-
-    private static String firstToken(Path file) {
-        try {
-            return Files.readAllLines(file).stream().map(String::strip).filter(l -> !l.isEmpty() && !l.startsWith("#"))
-                    .findFirst().orElseThrow(() -> new UserError("token file " + file + " holds no token"));
-        } catch (java.io.IOException e) {
-            throw new UserError("cannot read token file " + file + ": " + e.getMessage());
-        }
-    }
-
 }

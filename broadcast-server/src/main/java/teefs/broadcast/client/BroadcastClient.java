@@ -5,8 +5,6 @@ import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 
-import javax.net.ssl.SSLException;
-
 import io.netty.bootstrap.Bootstrap;
 import io.netty.channel.Channel;
 import io.netty.channel.ChannelFuture;
@@ -14,7 +12,6 @@ import io.netty.channel.ChannelInitializer;
 import io.netty.channel.ChannelOption;
 import io.netty.channel.EventLoopGroup;
 import io.netty.handler.ssl.SslContext;
-import io.netty.handler.ssl.SslContextBuilder;
 import io.netty.handler.timeout.IdleStateHandler;
 
 import teefs.broadcast.net.Transport;
@@ -75,7 +72,7 @@ public final class BroadcastClient implements AutoCloseable {
     private static BroadcastClient connect(ClientOptions options, RecordListener listener, EventLoopGroup group,
                                            boolean ownsGroup) {
         options.validate();
-        SslContext ssl = options.tls() ? clientSsl(options) : null;
+        SslContext ssl = options.usesTls() ? options.tls().context() : null;
         CompletableFuture<Welcome> welcome = new CompletableFuture<>();
         ClientHandler handler = new ClientHandler(options, listener, welcome);
         Bootstrap b = new Bootstrap().group(group).channel(Transport.clientChannel(options.address()))
@@ -122,14 +119,6 @@ public final class BroadcastClient implements AutoCloseable {
             channel.close();
             Thread.currentThread().interrupt();
             throw new BroadcastClientException("interrupted while connecting to " + options.address());
-        }
-    }
-
-    static SslContext clientSsl(ClientOptions options) {
-        try {
-            return SslContextBuilder.forClient().trustManager(options.tlsTrust().toFile()).build();
-        } catch (SSLException | IllegalArgumentException e) {
-            throw new BroadcastClientException("cannot load TLS trust " + options.tlsTrust() + ": " + e.getMessage(), e);
         }
     }
 

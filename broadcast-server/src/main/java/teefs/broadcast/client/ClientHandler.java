@@ -7,6 +7,7 @@ import org.agrona.concurrent.UnsafeBuffer;
 import io.netty.buffer.ByteBuf;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelInboundHandlerAdapter;
+import io.netty.handler.ssl.SslHandshakeCompletionEvent;
 import io.netty.handler.timeout.IdleState;
 import io.netty.handler.timeout.IdleStateEvent;
 import io.netty.util.ReferenceCountUtil;
@@ -162,13 +163,28 @@ final class ClientHandler extends ChannelInboundHandlerAdapter {
             }
             return;
         }
+        if (evt instanceof SslHandshakeCompletionEvent handshake && !handshake.isSuccess()) {
+            fail(c, explain(handshake.cause()));
+            return;
+        }
         c.fireUserEventTriggered(evt);
     }
 
     @Override
     public void exceptionCaught(ChannelHandlerContext c, Throwable cause) {
-        fail(c, cause instanceof BroadcastClientException ? cause
-                : new BroadcastClientException("connection to " + options.address() + " failed: " + cause.getMessage(), cause));
+        fail(c, explain(cause));
+    }
+
+    /** A failure as the user should read it: TLS problems (a configuration error) say which flag fixes them. */
+    private Throwable explain(Throwable cause) {
+        if (cause instanceof BroadcastClientException) {
+            return cause;
+        }
+        ClientTlsException tls = ClientTlsException.classify(cause, options);
+        if (tls != null) {
+            return tls;
+        }
+        return new BroadcastClientException("connection to " + options.address() + " failed: " + cause.getMessage(), cause);
     }
 
     private void fail(ChannelHandlerContext c, Throwable cause) {
@@ -182,10 +198,24 @@ final class ClientHandler extends ChannelInboundHandlerAdapter {
     @Override
     public void channelInactive(ChannelHandlerContext c) {
         if (closeCause == null) {
-            closeCause = new BroadcastClientException("connection to " + options.address() + " closed by the server");
+            closeCause = new BroadcastClientException("connection to " + options.address() + " closed by the server"
+                    + (welcome.isDone() ? "" : beforeWelcomeHint()));
         }
         welcome.completeExceptionally(closeCause);
         listener.onClosed(closeCause);
         c.fireChannelInactive();
+    }
+
+    /** A TCP connection closed before the welcome is most often a TLS mismatch; the server's log has the reason. */
+    private String beforeWelcomeHint() {
+        if (options.address().isUnix()) {
+            return " before its welcome (its log says why)";
+        }
+        if (!options.usesTls()) {
+            return " before its welcome: if the server uses TLS on this address, pass --server-cert FILE (a copy of "
+                    + "its server.crt) or --server-ca FILE; otherwise its log says why";
+        }
+        return " before its welcome: if it requires a client certificate (--client-ca), pass --client-cert and "
+                + "--client-key; its log says why";
     }
 }

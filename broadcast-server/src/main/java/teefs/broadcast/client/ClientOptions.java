@@ -21,8 +21,7 @@ public final class ClientOptions {
     private StartMode startMode = StartMode.START_AT_HEAD;
     private long index;
     private String credential = "";
-    private Path tlsTrust;
-    private boolean tls;
+    private ClientTls tls;
     private Duration heartbeatInterval = Duration.ofSeconds(1);
     private Duration idleTimeout = Duration.ofSeconds(10);
     private Duration connectTimeout = Duration.ofSeconds(10);
@@ -37,8 +36,10 @@ public final class ClientOptions {
     public ClientOptions fromHead() { startMode = StartMode.START_AT_HEAD; index = 0; return this; }
     public ClientOptions fromOldest() { startMode = StartMode.START_AT_OLDEST; index = 0; return this; }
     public ClientOptions credential(String token) { this.credential = token == null ? "" : token; return this; }
-    /** Use TLS, trusting the server certificate(s) in this PEM file (e.g. the one 'teefs keygen' wrote). */
-    public ClientOptions tlsTrust(Path pem) { this.tlsTrust = pem; this.tls = pem != null; return this; }
+    /** Use TLS, trusting exactly the server certificate(s) in this PEM file (the server.crt 'teefs keygen' wrote). */
+    public ClientOptions tlsTrust(Path pem) { this.tls = ClientTls.pinned(pem); return this; }
+    /** TLS settings for a tcp:// address (null: none, refused for an address that is not loopback). */
+    public ClientOptions tls(ClientTls settings) { this.tls = settings; return this; }
     public ClientOptions heartbeatInterval(Duration d) { this.heartbeatInterval = d; return this; }
     /** The server is dropped as dead after this long without a byte from it. */
     public ClientOptions idleTimeout(Duration d) { this.idleTimeout = d; return this; }
@@ -54,6 +55,22 @@ public final class ClientOptions {
         if (idleTimeout.compareTo(heartbeatInterval.multipliedBy(2)) < 0) {
             throw new IllegalArgumentException("idle timeout must be at least twice the heartbeat interval");
         }
+        requireSecureTransport(address, tls);
+    }
+
+    /**
+     * A server off loopback requires TLS, and without it the token and the stream would cross the network in
+     * clear: such an address is refused without TLS settings, before anything is sent.
+     *
+     * @throws IllegalArgumentException naming the address and the flags that fix it
+     */
+    public static void requireSecureTransport(ListenAddress address, ClientTls tls) {
+        if (address != null && !address.isUnix() && tls == null && !address.isLocal()) {
+            throw new IllegalArgumentException(address + " is not loopback, so a teefs server there requires TLS (and "
+                    + "a token or client certificate would otherwise cross the network in clear): add --server-cert "
+                    + "FILE (a copy of the server.crt 'teefs keygen' made on the server) or --server-ca FILE (the CA "
+                    + "that issued the server's certificate)");
+        }
     }
 
     public ListenAddress address() { return address; }
@@ -62,8 +79,9 @@ public final class ClientOptions {
     public StartMode startMode() { return startMode; }
     public long index() { return index; }
     public String credential() { return credential; }
-    public Path tlsTrust() { return tlsTrust; }
-    public boolean tls() { return tls; }
+    public ClientTls tls() { return tls; }
+    /** Whether this connection uses TLS: settings given and a tcp:// address (Unix sockets never use TLS). */
+    public boolean usesTls() { return tls != null && address != null && !address.isUnix(); }
     public Duration heartbeatInterval() { return heartbeatInterval; }
     public Duration idleTimeout() { return idleTimeout; }
     public Duration connectTimeout() { return connectTimeout; }

@@ -10,7 +10,8 @@ import teefs.broadcast.net.ListenAddress;
 
 /**
  * Everything the broadcast server is told, validated once by {@link #conclude()} (which also enforces the security
- * rule: any listener that is not a Unix socket or loopback needs TLS and a token file). Setters return this.
+ * rule: any listener that is not a Unix socket or loopback needs TLS and a credential: a token file, client
+ * certificates ({@link #clientCa}), or both). Setters return this.
  *
  * <p>Not thread-safe; hand it to {@link BroadcastServer#start} and do not touch it afterwards.
  */
@@ -33,6 +34,7 @@ public final class BroadcastConfig {
     private Path tokenFile;
     private Path tlsCert;
     private Path tlsKey;
+    private Path clientCa;
     private ListenAddress metrics;
     private RetentionPolicy retention = RetentionPolicy.keepEverything();
     private Duration retentionInterval = RETENTION_INTERVAL_DEFAULT;
@@ -48,6 +50,12 @@ public final class BroadcastConfig {
     public BroadcastConfig highWaterMark(int bytes) { this.highWaterMark = bytes; return this; }
     public BroadcastConfig tokenFile(Path file) { this.tokenFile = file; return this; }
     public BroadcastConfig tls(Path cert, Path key) { this.tlsCert = cert; this.tlsKey = key; return this; }
+    /**
+     * Require every TLS client to present a certificate that the PEM {@code file} trusts: a CA's certificate (what
+     * it issued is trusted) or the clients' own certificates (an allow-list; 'teefs keygen --client NAME' appends
+     * to one). With a token file too, a client needs both. Unix sockets never use TLS, so this does not apply there.
+     */
+    public BroadcastConfig clientCa(Path file) { this.clientCa = file; return this; }
     public BroadcastConfig metrics(ListenAddress address) { this.metrics = address; return this; }
     public BroadcastConfig retention(RetentionPolicy policy) { this.retention = policy; return this; }
     public BroadcastConfig retentionInterval(Duration d) { this.retentionInterval = d; return this; }
@@ -85,17 +93,25 @@ public final class BroadcastConfig {
         if (tokenFile != null) {
             readable("--token-file", tokenFile);
         }
+        if (clientCa != null) {
+            if (tlsCert == null) {
+                throw new IllegalArgumentException("--client-ca needs --tls-cert and --tls-key: client certificates "
+                        + "are checked in the TLS handshake (make the server pair with 'teefs keygen --out DIR')");
+            }
+            readable("--client-ca", clientCa);
+        }
         if (metrics != null && !metrics.isLocal()) {
             throw new IllegalArgumentException("metrics address " + metrics + " is not loopback: the endpoint is plain "
                     + "HTTP without credentials, so it listens on loopback only (e.g. tcp://127.0.0.1:9407); "
                     + "scrape it through a local agent or an SSH tunnel");
         }
         for (ListenAddress a : listeners) {
-            if (!a.isLocal() && (tlsCert == null || tokenFile == null)) {
+            if (!a.isLocal() && (tlsCert == null || (tokenFile == null && clientCa == null))) {
                 throw new IllegalArgumentException(a + " is neither a Unix socket nor loopback, so the stream would be "
                         + "readable from the network: listening there needs TLS and a credential. Run "
                         + "'teefs keygen --out DIR' and add --tls-cert DIR/server.crt --tls-key DIR/server.key "
-                        + "--token-file DIR/token (clients then pass --token-file and --tls-trust DIR/server.crt), "
+                        + "--token-file DIR/token (clients then pass --token-file and --server-cert DIR/server.crt), "
+                        + "and/or require client certificates with --client-ca FILE ('teefs keygen --client NAME'), "
                         + "or listen on unix:/run/teefs/teefs.sock or tcp://127.0.0.1:PORT");
             }
         }
@@ -131,6 +147,7 @@ public final class BroadcastConfig {
     public Path tokenFile() { return tokenFile; }
     public Path tlsCert() { return tlsCert; }
     public Path tlsKey() { return tlsKey; }
+    public Path clientCa() { return clientCa; }
     public ListenAddress metrics() { return metrics; }
     public RetentionPolicy retention() { return retention; }
     public Duration retentionInterval() { return retentionInterval; }

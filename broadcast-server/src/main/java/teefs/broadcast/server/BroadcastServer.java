@@ -48,7 +48,11 @@ public final class BroadcastServer implements AutoCloseable {
         this.ctx = ctx;
         this.bossGroup = Transport.group(1, "teefs-accept");
         this.ioGroup = Transport.group(ctx.config.ioThreads(), "teefs-io");
-        this.housekeeping = Executors.newSingleThreadScheduledExecutor(r -> {
+        this.housekeeping = ctx.housekeeping;
+    }
+
+    private static ScheduledExecutorService housekeepingThread() {
+        return Executors.newSingleThreadScheduledExecutor(r -> {
             Thread t = new Thread(r, "teefs-housekeeping");
             t.setDaemon(true);
             return t;
@@ -59,20 +63,25 @@ public final class BroadcastServer implements AutoCloseable {
     public static BroadcastServer start(BroadcastConfig config) {
         config.requireConcluded();
         Credentials credentials = new Credentials(config.tokenFile());
-        TlsMaterial tls = new TlsMaterial(config.tlsCert(), config.tlsKey());
+        TlsMaterial tls = new TlsMaterial(config.tlsCert(), config.tlsKey(), config.clientCa());
         JournalQueue queue = JournalQueue.openExisting(config.queueDir());
         QueueStats stats = null;
+        ScheduledExecutorService housekeeping = null;
         BroadcastServer server = null;
         try {
             stats = new QueueStats(config.queueDir());
             ClientRegistry registry = new ClientRegistry(new PositionStore(config.positionsDir()), System::currentTimeMillis);
-            server = new BroadcastServer(new ServerContext(config, queue, registry, credentials, tls, stats));
+            housekeeping = housekeepingThread();
+            server = new BroadcastServer(new ServerContext(config, queue, registry, credentials, tls, stats, housekeeping));
             server.bindAll();
             return server;
         } catch (RuntimeException | Error e) {
             if (server != null) {
                 server.close();
             } else {
+                if (housekeeping != null) {
+                    housekeeping.shutdownNow();
+                }
                 if (stats != null) {
                     stats.close();
                 }
@@ -109,7 +118,7 @@ public final class BroadcastServer implements AutoCloseable {
                     ? address.withPort(inet.getPort()) : address;
             bound.add(actual);
             LOG.info("listening on {} ({}{})", actual, Transport.epoll() ? "epoll" : "nio",
-                    ctx.tls.context() != null && !address.isUnix() ? ", TLS" : "");
+                    ctx.tls.context() != null && !address.isUnix() ? ", " + ctx.tls.summary() : "");
         }
         if (ctx.config.metrics() != null) {
             metrics = MetricsEndpoint.start(ctx, bossGroup, ioGroup);
@@ -161,11 +170,17 @@ public final class BroadcastServer implements AutoCloseable {
         }
     }
 
-    /** SIGHUP: re-reads the token file and the TLS material; connections stay up. */
+    /**
+     * SIGHUP: re-reads the token file, the TLS certificate and key, and the client CA file; new connections use them,
+     * connections already up stay up. All or nothing: if any file cannot be used, the exception names it and the
+     * server keeps everything it had.
+     */
     public void reloadCredentials() {
-        ctx.credentials.reload();
-        ctx.tls.reload();
-        LOG.info("credentials and TLS material reloaded");
+        TlsMaterial.Loaded tls = ctx.tls.load();
+        java.util.List<byte[]> tokens = ctx.credentials.load();
+        ctx.tls.use(tls);
+        ctx.credentials.use(tokens);
+        LOG.info("credentials and TLS material reloaded: {}; {}", ctx.credentials.summary(), ctx.tls.summary());
     }
 
     /** The addresses bound, with actual ports. */

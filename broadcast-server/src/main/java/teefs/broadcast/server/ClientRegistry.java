@@ -65,11 +65,52 @@ public final class ClientRegistry {
 
     /** The smallest acked index over every registered client, or Long.MAX_VALUE with none. */
     public long minAcked() {
+        return minAckedExcept(null);
+    }
+
+    /** {@link #minAcked()} as if client {@code name} were forgotten. */
+    public long minAckedExcept(String name) {
         long min = Long.MAX_VALUE;
         for (ClientRecord r : records.values()) {
-            min = Math.min(min, r.ackedIndex());
+            if (!r.name().equals(name)) {
+                min = Math.min(min, r.ackedIndex());
+            }
         }
         return min;
+    }
+
+    /** Why {@link #forget} did not forget a client that is connected. */
+    public static final class ConnectedException extends Exception {
+        private static final long serialVersionUID = 1L;
+
+        ConnectedException(String message) {
+            super(message);
+        }
+    }
+
+    /**
+     * Drops client {@code name}: its saved position is deleted, then it leaves the registry, so retention no longer
+     * keeps the journal for it. Called on the housekeeping thread only (the one that saves positions, so no save
+     * can write the file again). A client that connects later registers anew.
+     *
+     * @return the record dropped, or null when there is no such client
+     * @throws ConnectedException when it is connected now (it would register again at once)
+     * @throws IOException        when its position file cannot be deleted (nothing changed)
+     */
+    public synchronized ClientRecord forget(String name) throws ConnectedException, IOException {
+        ClientRecord record = records.get(name);
+        if (record == null) {
+            return null;
+        }
+        ClientSession session = record.session();
+        if (session != null) {
+            String from = session.address().isBlank() ? "a Unix socket" : session.address();
+            throw new ConnectedException("client " + name + " is connected now, from " + from
+                    + ": stop that mirror first (or it registers again at once), then forget it");
+        }
+        store.delete(name);
+        records.remove(name);
+        return record;
     }
 
     /** Writes the positions that changed since the last call. */

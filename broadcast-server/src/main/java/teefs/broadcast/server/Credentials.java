@@ -60,10 +60,25 @@ public final class Credentials {
         return ok;
     }
 
+    /** Reads the token file again without using it yet (null without a token file); throws naming the file. */
+    public List<byte[]> load() {
+        return tokenFile == null ? null : read(tokenFile);
+    }
+
+    /** Later handshakes check against {@code loaded} (from {@link #load}). */
+    public void use(List<byte[]> loaded) {
+        tokens = loaded;
+    }
+
     /** Re-reads the token file; on failure the old tokens stay and the exception says why. */
     public void reload() {
-        if (tokenFile != null) {
-            tokens = read(tokenFile);
-        }
+        use(load());
+    }
+
+    /** For the log: how many tokens are accepted, or that none is required. */
+    public String summary() {
+        List<byte[]> current = tokens;
+        return current == null ? "no token required" : current.size() + (current.size() == 1 ? " token" : " tokens")
+                + " from --token-file " + tokenFile;
     }
 }

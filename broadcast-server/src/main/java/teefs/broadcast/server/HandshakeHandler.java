@@ -10,12 +10,16 @@ import org.slf4j.LoggerFactory;
 import io.netty.channel.ChannelFutureListener;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelInboundHandlerAdapter;
+import io.netty.handler.codec.DecoderException;
+import io.netty.handler.ssl.SslHandler;
+import io.netty.handler.ssl.SslHandshakeCompletionEvent;
 import io.netty.handler.timeout.IdleStateEvent;
 import io.netty.util.ReferenceCountUtil;
 
 import teefs.broadcast.wire.WireFormat;
 import teefs.protocol.control.Envelope;
 import teefs.protocol.control.ErrorCode;
+import teefs.protocol.control.ForgetRequest;
 import teefs.protocol.control.Hello;
 import teefs.protocol.control.Refusal;
 import teefs.protocol.control.StartMode;
@@ -24,7 +28,7 @@ import teefs.protocol.control.StatusRequest;
 /**
  * The first message decides: a Hello that passes the checks (protocol version, queue id, credential, name, start
  * mode) becomes a {@link ClientSession} and this handler gives way to a {@link SessionHandler}; a StatusRequest
- * gets one StatusReply; anything else, or nothing within the hello timeout (a slowloris), closes the connection
+ * gets one StatusReply; a ForgetRequest one ForgetReply or Refusal ({@link ForgetTask}); anything else, or nothing within the hello timeout (a slowloris), closes the connection
  * with a logged reason. Nothing of the stream flows before the session's Welcome.
  *
  * <p>Runs on the channel's event loop.
@@ -35,6 +39,7 @@ final class HandshakeHandler extends ChannelInboundHandlerAdapter {
     private final ServerContext ctx;
     private ScheduledFuture<?> timeout;
     private boolean done;
+    private boolean tlsFailureLogged;
 
     HandshakeHandler(ServerContext ctx) {
         this.ctx = ctx;
@@ -68,8 +73,9 @@ final class HandshakeHandler extends ChannelInboundHandlerAdapter {
             switch (envelope.getBodyCase()) {
                 case HELLO -> hello(c, envelope.getHello());
                 case STATUS_REQUEST -> status(c, envelope.getStatusRequest());
-                default -> refuse(c, ErrorCode.BAD_REQUEST, "the first message must be Hello or StatusRequest, not "
-                        + envelope.getBodyCase());
+                case FORGET_REQUEST -> forget(c, envelope.getForgetRequest());
+                default -> refuse(c, ErrorCode.BAD_REQUEST, "the first message must be Hello, StatusRequest or "
+                        + "ForgetRequest, not " + envelope.getBodyCase());
             }
         } finally {
             ReferenceCountUtil.release(msg);
@@ -128,6 +134,21 @@ final class HandshakeHandler extends ChannelInboundHandlerAdapter {
                 .addListener(ChannelFutureListener.CLOSE);
     }
 
+    /** Forgetting runs on the housekeeping thread (it owns position files and retention); the reply comes from there. */
+    private void forget(ChannelHandlerContext c, ForgetRequest request) {
+        if (!ctx.credentials.accepts(request.getCredential())) {
+            refuse(c, ErrorCode.BAD_CREDENTIAL, "credential refused: pass a token from the server's token file");
+            return;
+        }
+        LOG.info("connection from {} asks to forget client '{}'", c.channel().remoteAddress(), request.getClientName());
+        try {
+            ctx.housekeeping.execute(() -> c.writeAndFlush(ForgetTask.run(ctx, request.getClientName()))
+                    .addListener(ChannelFutureListener.CLOSE));
+        } catch (java.util.concurrent.RejectedExecutionException e) {
+            refuse(c, ErrorCode.SERVER_SHUTTING_DOWN, "the server is shutting down: forget the client after it restarts");
+        }
+    }
+
     private void refuse(ChannelHandlerContext c, ErrorCode code, String message) {
         LOG.info("connection from {} refused: {} {}", c.channel().remoteAddress(), code, message);
         c.writeAndFlush(Envelope.newBuilder().setRefusal(Refusal.newBuilder().setCode(code).setMessage(message)
@@ -142,13 +163,51 @@ final class HandshakeHandler extends ChannelInboundHandlerAdapter {
 
     @Override
     public void userEventTriggered(ChannelHandlerContext c, Object evt) {
+        if (evt instanceof SslHandshakeCompletionEvent handshake) {
+            if (handshake.isSuccess()) {
+                logClientCertificate(c);
+            } else {
+                tlsFailed(c, handshake.cause());
+            }
+            return;
+        }
         if (!(evt instanceof IdleStateEvent)) {
             c.fireUserEventTriggered(evt);
         }
     }
 
+    /** With --client-ca, says which certificate a client was let in with (its name in the Hello is its own claim). */
+    private void logClientCertificate(ChannelHandlerContext c) {
+        SslHandler ssl = c.pipeline().get(SslHandler.class);
+        if (ssl != null && ctx.tls.requiresClientCertificates()) {
+            try {
+                LOG.info("connection from {}: TLS client certificate {}", c.channel().remoteAddress(),
+                        ssl.engine().getSession().getPeerPrincipal().getName());
+            } catch (javax.net.ssl.SSLPeerUnverifiedException e) {
+                LOG.info("connection from {}: TLS without a verified client certificate", c.channel().remoteAddress());
+            }
+        }
+    }
+
+    /** A failed TLS handshake: one line saying what to change (the event and the exception both report it). */
+    private void tlsFailed(ChannelHandlerContext c, Throwable cause) {
+        done = true;
+        if (timeout != null) {
+            timeout.cancel(false);
+        }
+        if (!tlsFailureLogged) {
+            tlsFailureLogged = true;
+            LOG.info("connection from {} refused: TLS: {}", c.channel().remoteAddress(), TlsRefusal.describe(cause, ctx.tls));
+        }
+        c.close();
+    }
+
     @Override
     public void exceptionCaught(ChannelHandlerContext c, Throwable cause) {
+        if (cause instanceof DecoderException && cause.getCause() instanceof javax.net.ssl.SSLException) {
+            tlsFailed(c, cause.getCause());
+            return;
+        }
         done = true;
         if (timeout != null) {
             timeout.cancel(false);

@@ -74,6 +74,7 @@ final class MetricsEndpoint implements AutoCloseable {
             {"teefs_broadcast_client_lag_seconds", "Seconds since the client's ack last reached the head"},
             {"teefs_broadcast_client_connected_since_seconds", "Unix time the connection started"},
             {"teefs_broadcast_client_retention_warning", "1 when retention is about to drop what the client needs"},
+            {"teefs_broadcast_client_holding_back_bytes", "Bytes retention would trim if the client were forgotten"},
         };
         for (int i = 0; i < series.length; i++) {
             b.append("# HELP ").append(series[i][0]).append(' ').append(series[i][1]).append('\n');
@@ -87,7 +88,8 @@ final class MetricsEndpoint implements AutoCloseable {
                     case 3 -> c.getLagBytes();
                     case 4 -> c.getLagSeconds();
                     case 5 -> c.getConnectedSinceUnixMillis() / 1000.0;
-                    default -> c.getRetentionWarning() ? 1 : 0;
+                    case 6 -> c.getRetentionWarning() ? 1 : 0;
+                    default -> c.getHoldingBackBytes();
                 };
                 b.append(series[i][0]).append(labels).append(' ').append(format(v)).append('\n');
             }

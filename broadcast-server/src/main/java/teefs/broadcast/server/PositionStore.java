@@ -66,6 +66,18 @@ public final class PositionStore {
         return result;
     }
 
+    /** Deletes the saved position of {@code name} (and a leftover temp file), syncing the directory. */
+    public void delete(String name) throws IOException {
+        Files.deleteIfExists(dir.resolve("." + name + SUFFIX + ".tmp"));
+        if (Files.deleteIfExists(dir.resolve(name + SUFFIX))) {
+            try (FileChannel d = FileChannel.open(dir, StandardOpenOption.READ)) {
+                d.force(true);
+            } catch (IOException e) {
+                LOG.debug("cannot sync directory {} after deleting {}: {}", dir, name, e.toString());
+            }
+        }
+    }
+
     public void save(String name, long acked) throws IOException {
         byte[] content = ("# teefs broadcast: last index this client acked\nacked=" + acked + "\n")
                 .getBytes(StandardCharsets.UTF_8);

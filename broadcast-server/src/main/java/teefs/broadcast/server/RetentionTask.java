@@ -116,9 +116,7 @@ final class RetentionTask {
         if (!policy.trimsAnything()) {
             return 0;
         }
-        long minAcked = ctx.registry.minAcked();
-        int protectedCycle = minAcked == Long.MAX_VALUE ? Integer.MIN_VALUE
-                : minAcked < 0 ? Integer.MIN_VALUE : ctx.queue.cycleOf(minAcked);
+        int protectedCycle = protectedCycle(ctx, ctx.registry.minAcked());
         int deleted = 0;
         for (CycleFile f : toDelete(cycleFiles(ctx.config.queueDir()), policy, protectedCycle, System.currentTimeMillis())) {
             try {
@@ -134,6 +132,34 @@ final class RetentionTask {
             ctx.stats.refresh();
         }
         return deleted;
+    }
+
+    /** The first cycle acks protect: that of the smallest acked index (none is protected by acks without any). */
+    private static int protectedCycle(ServerContext ctx, long minAcked) {
+        return minAcked == Long.MAX_VALUE || minAcked < 0 ? Integer.MIN_VALUE : ctx.queue.cycleOf(minAcked);
+    }
+
+    /**
+     * What client {@code name} holds back: the bytes of cycle files a pass would delete now if it were forgotten,
+     * beyond what it deletes anyway. 0 when it holds nothing back (it is not the slowest, or the policy keeps those
+     * bytes regardless, or it is the only client: with none left, acks protect everything).
+     */
+    static long heldBack(ServerContext ctx, List<CycleFile> files, String name, long nowMillis) {
+        RetentionPolicy policy = ctx.config.retention();
+        if (!policy.trimsAnything() || files.size() < 2) {
+            return 0;
+        }
+        long with = bytes(toDelete(files, policy, protectedCycle(ctx, ctx.registry.minAcked()), nowMillis));
+        long without = bytes(toDelete(files, policy, protectedCycle(ctx, ctx.registry.minAckedExcept(name)), nowMillis));
+        return Math.max(0, without - with);
+    }
+
+    private static long bytes(List<CycleFile> files) {
+        long total = 0;
+        for (CycleFile f : files) {
+            total += f.bytes;
+        }
+        return total;
     }
 
     /** A warning for a client whose acked index is lost, or about to be lost to the max bounds; else null. */

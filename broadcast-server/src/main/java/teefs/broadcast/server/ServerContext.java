@@ -1,12 +1,14 @@
 package teefs.broadcast.server;
 
+import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.atomic.AtomicLong;
 
 import teefs.queue.JournalQueue;
 
 /**
  * What every connection of one server shares: the queue, the configuration, the client registry, credentials and
- * TLS material, and the highest index any pump has read (a cheap, approximate head for heartbeats and lag).
+ * TLS material, the housekeeping thread (position saving, retention, forgetting clients), and the highest index any
+ * pump has read (a cheap, approximate head for heartbeats and lag).
  *
  * <p>Thread-safe: every member is.
  */
@@ -17,18 +19,21 @@ public final class ServerContext {
     final Credentials credentials;
     final TlsMaterial tls;
     final QueueStats stats;
+    /** The one thread that saves positions, runs retention and forgets clients. */
+    final ScheduledExecutorService housekeeping;
     private final AtomicLong headSeen = new AtomicLong(-1);
     private final AtomicLong recordsSent = new AtomicLong();
     private final AtomicLong bytesSent = new AtomicLong();
 
     ServerContext(BroadcastConfig config, JournalQueue queue, ClientRegistry registry, Credentials credentials,
-                  TlsMaterial tls, QueueStats stats) {
+                  TlsMaterial tls, QueueStats stats, ScheduledExecutorService housekeeping) {
         this.config = config;
         this.queue = queue;
         this.registry = registry;
         this.credentials = credentials;
         this.tls = tls;
         this.stats = stats;
+        this.housekeeping = housekeeping;
     }
 
     void sawIndex(long index) {

@@ -1,6 +1,7 @@
 package teefs.broadcast.server;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
@@ -26,12 +27,14 @@ import net.openhft.chronicle.wire.DocumentContext;
 
 import teefs.broadcast.client.BroadcastClient;
 import teefs.broadcast.client.ClientOptions;
+import teefs.broadcast.client.ForgetClient;
 import teefs.broadcast.client.RecordListener;
 import teefs.broadcast.client.RefusedException;
 import teefs.broadcast.net.ListenAddress;
 import teefs.protocol.RecordEncoder;
 import teefs.protocol.control.ClientStatus;
 import teefs.protocol.control.ErrorCode;
+import teefs.protocol.control.ForgetReply;
 import teefs.queue.JournalQueue;
 
 /** A queue with four hourly cycles (three in the past, written with a fake clock) and retention passes over it. */
@@ -138,6 +141,73 @@ class RetentionTest {
             ClientStatus stuck = server.status().getClientsList().stream().filter(c -> c.getName().equals("stuck")).findFirst().orElseThrow();
             assertThat(stuck.getWarning()).contains("must bootstrap");
         }
+    }
+
+    @Test
+    void aGoneClientHoldsRetentionBackUntilForgotten() throws Exception {
+        ListenAddress socket = ListenAddress.parse("unix:" + tmp.resolve("s.sock"));
+        try (BroadcastServer server = start(new RetentionPolicy(0, Long.MAX_VALUE, null))) {
+            ackAndDisconnect(server, "gone", indexes.get(5));    // hour now-3, then never seen again
+            ackAndDisconnect(server, "alive", indexes.get(35));  // the current hour
+            assertThat(server.runRetention()).isZero();           // "gone" protects everything from now-3 on
+            long threeCycles = RetentionTask.cycleFiles(q).subList(0, 3).stream().mapToLong(RetentionTask.CycleFile::bytes).sum();
+
+            // status names the client that holds retention back, with the command that forgets it
+            ClientStatus gone = status(server, "gone");
+            assertThat(gone.getHoldingBackBytes()).isEqualTo(threeCycles);
+            assertThat(gone.getRetentionWarning()).isFalse();
+            assertThat(gone.getWarning()).contains("disconnected, and holds back").contains("teefs forget gone");
+            assertThat(status(server, "alive").getHoldingBackBytes()).isZero();
+            assertThat(status(server, "alive").getWarning()).isEmpty();
+            long deadline = System.nanoTime() + 10_000_000_000L; // positions are saved within a second
+            while (!Files.exists(q.resolve("clients/gone.pos"))) {
+                assertThat(System.nanoTime()).as("gone.pos saved").isLessThan(deadline);
+                Thread.sleep(20);
+            }
+
+            // a connected client is not forgotten; an unknown one is refused with the names there are
+            try (BroadcastClient alive = BroadcastClient.connect(new ClientOptions().address(socket).name("alive")
+                    .resumeAfter(indexes.get(35)), IGNORE)) {
+                assertThatThrownBy(() -> ForgetClient.forget(new ClientOptions().address(socket), "alive", 10_000))
+                        .isInstanceOfSatisfying(RefusedException.class, e -> assertThat(e.code()).isEqualTo(ErrorCode.CLIENT_CONNECTED))
+                        .hasMessageContaining("stop that mirror first");
+            }
+            assertThatThrownBy(() -> ForgetClient.forget(new ClientOptions().address(socket), "nobody", 10_000))
+                    .isInstanceOfSatisfying(RefusedException.class, e -> assertThat(e.code()).isEqualTo(ErrorCode.UNKNOWN_CLIENT))
+                    .hasMessageContaining("[alive, gone]");
+
+            // forgetting it: its position goes, and the retention pass that follows trims what only it needed
+            ForgetReply reply = ForgetClient.forget(new ClientOptions().address(socket), "gone", 10_000);
+            assertThat(reply.getClientName()).isEqualTo("gone");
+            assertThat(reply.getAckedIndex()).isEqualTo(indexes.get(5));
+            assertThat(reply.getCyclesTrimmed()).isEqualTo(3);
+            assertThat(RetentionTask.cycleFiles(q)).hasSize(1);
+            assertThat(q.resolve("clients/gone.pos")).doesNotExist();
+            assertThat(server.status().getClientsList()).extracting(ClientStatus::getName).containsExactly("alive");
+            assertThat(server.status().getFirstIndex()).isEqualTo(indexes.get(30));
+        }
+        // and it stays forgotten across a restart
+        try (BroadcastServer server = start(new RetentionPolicy(0, Long.MAX_VALUE, null))) {
+            assertThat(server.status().getClientsList()).extracting(ClientStatus::getName).containsExactly("alive");
+        }
+    }
+
+    @Test
+    void forgettingLetsTheNextScheduledPassTrimToo() throws Exception {
+        // without the immediate pass: the registry forgets, the housekeeping thread's next round trims
+        try (BroadcastServer server = start(new RetentionPolicy(0, Long.MAX_VALUE, null))) {
+            ackAndDisconnect(server, "gone", indexes.get(5));
+            ackAndDisconnect(server, "alive", indexes.get(25));
+            assertThat(server.runRetention()).isZero();
+            ForgetReply reply = ForgetClient.forget(new ClientOptions().address(server.addresses().get(0)), "gone", 10_000);
+            assertThat(reply.getCyclesTrimmed()).isEqualTo(2); // now-3 and now-2: "alive" still needs now-1
+            assertThat(server.runRetention()).isZero();
+            assertThat(RetentionTask.cycleFiles(q)).hasSize(2);
+        }
+    }
+
+    private static ClientStatus status(BroadcastServer server, String name) {
+        return server.status().getClientsList().stream().filter(c -> c.getName().equals(name)).findFirst().orElseThrow();
     }
 
     @Test

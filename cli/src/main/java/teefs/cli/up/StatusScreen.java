@@ -60,7 +60,8 @@ final class StatusScreen implements Runnable {
             return;
         }
         try {
-            supervisor.status(StatusClient.fetch(c.broadcast().statusAddress(), "", null, 2_000), "");
+            // the token, when the broadcaster has one, is required on its Unix socket too
+            supervisor.status(StatusClient.fetch(c.broadcast().statusAddress(), c.broadcast().token(), null, 2_000), "");
         } catch (RuntimeException e) {
             supervisor.status(null, e.getMessage());
         }
@@ -119,7 +120,7 @@ final class StatusScreen implements Runnable {
                     lagSec = String.format("%.1f", cs.getLagSeconds());
                     String conn = cs.getConnected() ? "connected" : "disconnected";
                     note = note.isEmpty() ? conn : conn + "; " + note;
-                    if (cs.getRetentionWarning()) {
+                    if (!cs.getWarning().isEmpty()) {
                         note += "; WARN " + cs.getWarning();
                     }
                 } else if (s != null && note.isEmpty()) {

@@ -49,7 +49,7 @@ public record UpConfig(Path source, Path data, Path logs, Path control, Journal 
 
     /** The [broadcast] table: every flag of {@code teefs broadcast}. */
     public record Broadcast(boolean enabled, List<String> listen, String metrics, Path tokenFile, Path tlsCert,
-            Path tlsKey, String heartbeat, String idleTimeout, String helloTimeout, String retainMinSize,
+            Path tlsKey, Path clientCa, String heartbeat, String idleTimeout, String helloTimeout, String retainMinSize,
             String retainMaxSize, String retainMaxAge, List<String> extraArgs) {
         public List<String> args(Path queue) {
             List<String> a = new ArrayList<>(List.of("broadcast", "--queue", queue.toString()));
@@ -61,6 +61,7 @@ public record UpConfig(Path source, Path data, Path logs, Path control, Journal 
             opt(a, "--token-file", tokenFile);
             opt(a, "--tls-cert", tlsCert);
             opt(a, "--tls-key", tlsKey);
+            opt(a, "--client-ca", clientCa);
             opt(a, "--heartbeat", heartbeat);
             opt(a, "--idle-timeout", idleTimeout);
             opt(a, "--hello-timeout", helloTimeout);
@@ -71,7 +72,25 @@ public record UpConfig(Path source, Path data, Path logs, Path control, Journal 
             return a;
         }
 
-        /** Where the supervisor asks for status: the first local listener (no credential needed there). */
+        /**
+         * The first token of token_file, "" without one: what the supervisor presents when it asks for status.
+         *
+         * @throws UserError when the file cannot be read or holds no token
+         */
+        public String token() {
+            if (tokenFile == null) {
+                return "";
+            }
+            try {
+                return Files.readAllLines(tokenFile).stream().map(String::strip)
+                        .filter(l -> !l.isEmpty() && !l.startsWith("#")).findFirst()
+                        .orElseThrow(() -> new UserError("broadcast.token_file " + tokenFile + " holds no token"));
+            } catch (IOException e) {
+                throw new UserError("cannot read broadcast.token_file " + tokenFile + ": " + e.getMessage());
+            }
+        }
+
+        /** Where the supervisor asks for status: the first Unix socket listener (else the first listener). */
         public ListenAddress statusAddress() {
             for (String l : listen) {
                 ListenAddress a = ListenAddress.parse(l);
@@ -85,7 +104,8 @@ public record UpConfig(Path source, Path data, Path logs, Path control, Journal 
 
     /** One [[mirror]] table: every flag of {@code teefs mirror}. */
     public record Mirror(String name, boolean enabled, Path target, String connect, Path state, String sync,
-            Long batchMs, Path tokenFile, String bootstrapSource, List<String> extraArgs) {
+            Long batchMs, Path tokenFile, Path serverCert, Path serverCa, Path clientCert, Path clientKey,
+            String bootstrapSource, List<String> extraArgs) {
         public List<String> args(boolean bootstrap) {
             List<String> a = new ArrayList<>(List.of("mirror", "--connect", connect, "--target", target.toString(),
                     "--name", name));
@@ -93,6 +113,10 @@ public record UpConfig(Path source, Path data, Path logs, Path control, Journal 
             opt(a, "--sync", sync);
             opt(a, "--batch-ms", batchMs);
             opt(a, "--token-file", tokenFile);
+            opt(a, "--server-cert", serverCert);
+            opt(a, "--server-ca", serverCa);
+            opt(a, "--client-cert", clientCert);
+            opt(a, "--client-key", clientKey);
             if (bootstrap) {
                 a.add("--bootstrap");
                 a.add("--source");
@@ -190,8 +214,13 @@ public record UpConfig(Path source, Path data, Path logs, Path control, Journal 
             b.error(tlsCert == null ? "tls_key" : "tls_cert", "TLS needs both tls_cert and tls_key "
                     + "(make them with: teefs keygen --out DIR)");
         }
+        Path clientCa = b.path("client_ca", null);
+        if (clientCa != null && tlsCert == null) {
+            b.error("client_ca", "needs tls_cert and tls_key: client certificates are checked in the TLS handshake "
+                    + "(make the server pair with: teefs keygen --out DIR)");
+        }
         Broadcast broadcast = new Broadcast(b.bool("enabled", true), List.copyOf(resolvedListen), metrics,
-                b.path("token_file", null), tlsCert, tlsKey, b.duration("heartbeat", null),
+                b.path("token_file", null), tlsCert, tlsKey, clientCa, b.duration("heartbeat", null),
                 b.duration("idle_timeout", null), b.duration("hello_timeout", null), b.size("retain_min_size", null),
                 b.size("retain_max_size", null), b.duration("retain_max_age", null), b.strings("extra_args", List.of()));
         b.finish();
@@ -216,7 +245,7 @@ public record UpConfig(Path source, Path data, Path logs, Path control, Journal 
         if (file == null && !root.contains("mirror")) {
             for (String name : List.of("disk1", "disk2")) {
                 mirrors.add(new Mirror(name, true, data.resolve("mirrors").resolve(name), connectDefault, null, null,
-                        null, null, journal.store().toString(), List.of()));
+                        null, null, null, null, null, null, journal.store().toString(), List.of()));
             }
         } else if (top.has("mirror")) {
             if (root.get("mirror") instanceof TomlArray array && allTables(array)) {
@@ -264,8 +293,25 @@ public record UpConfig(Path source, Path data, Path logs, Path control, Journal 
                     if (!bootstrap.contains("://") && !bootstrap.contains("::")) {
                         bootstrap = base.resolve(bootstrap).normalize().toString();
                     }
+                    Path serverCert = m.path("server_cert", null);
+                    Path serverCa = m.path("server_ca", null);
+                    Path clientCert = m.path("client_cert", null);
+                    Path clientKey = m.path("client_key", null);
+                    if (serverCert != null && serverCa != null) {
+                        m.error("server_ca", "give either server_cert (the server's own certificate, pinned) or "
+                                + "server_ca (the CA that issued it), not both");
+                    }
+                    if ((clientCert == null) != (clientKey == null)) {
+                        m.error(clientCert == null ? "client_key" : "client_cert", "client_cert and client_key go "
+                                + "together (the pair 'teefs keygen --client " + name + "' writes)");
+                    }
+                    if (clientCert != null && serverCert == null && serverCa == null) {
+                        m.error("client_cert", "needs server_cert or server_ca: a client certificate is presented "
+                                + "over TLS, and TLS must know which server to trust");
+                    }
                     mirrors.add(new Mirror(name, m.bool("enabled", true), target, connect, m.path("state", null),
-                            sync, batch, m.path("token_file", null), bootstrap, m.strings("extra_args", List.of())));
+                            sync, batch, m.path("token_file", null), serverCert, serverCa, clientCert, clientKey,
+                            bootstrap, m.strings("extra_args", List.of())));
                     m.finish();
                 }
             } else {

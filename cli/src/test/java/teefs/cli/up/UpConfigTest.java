@@ -53,8 +53,8 @@ class UpConfigTest {
                 Files.writeString(one, (table == null ? "" : table + "\n") + key + " = " + sample(key) + "\n"
                         + (table != null && table.equals("[[mirror]]") && !key.equals("name") ? "name = \"m\"\n" : "")
                         + (table != null && table.equals("[[mirror]]") && !key.equals("target") ? "target = \"t\"\n" : ""));
-                if (key.startsWith("tls_")) {
-                    continue; // needs its pair; checked below
+                if (key.startsWith("tls_") || key.startsWith("client_")) {
+                    continue; // needs its pair (or TLS): checked in tlsKeysComeInPairsAndBecomeFlags
                 }
                 UpConfig.load(one);
             }
@@ -120,6 +120,58 @@ class UpConfigTest {
                 .hasMessageContaining("mirror[0].name (line 11): is 'disk 1'")
                 .hasMessageContaining("mirror[0].target: is missing")
                 .hasMessageContaining("mirror[1].target (line 14)").hasMessageContaining("overlaps");
+    }
+
+    @Test
+    void tlsKeysComeInPairsAndBecomeFlags() throws Exception {
+        Path f = dir.resolve("tls.toml");
+        Files.writeString(f, """
+                [broadcast]
+                listen = ["tcp://0.0.0.0:7070"]
+                tls_cert = "k/server.crt"
+                tls_key = "k/server.key"
+                client_ca = "k/clients.pem"
+                token_file = "k/token"
+                [[mirror]]
+                name = "remote"
+                target = "/mnt/remote"
+                connect = "tcp://backup.lan:7070"
+                server_cert = "k/server.crt"
+                client_cert = "k/remote.crt"
+                client_key = "k/remote.key"
+                token_file = "k/token"
+                """);
+        UpConfig c = UpConfig.load(f);
+        Files.createDirectories(dir.resolve("k"));
+        Files.writeString(dir.resolve("k/token"), "# comment\n\n  s3cret  \n");
+        assertThat(c.broadcast().token()).isEqualTo("s3cret"); // what teefs up's status poll presents
+        assertThat(c.broadcast().args(c.journal().queue())).containsSubsequence("--tls-cert",
+                dir.resolve("k/server.crt").toString(), "--client-ca", dir.resolve("k/clients.pem").toString());
+        assertThat(c.mirror("remote").args(false)).containsSubsequence("--token-file", dir.resolve("k/token").toString(),
+                "--server-cert", dir.resolve("k/server.crt").toString(), "--client-cert",
+                dir.resolve("k/remote.crt").toString(), "--client-key", dir.resolve("k/remote.key").toString());
+
+        Files.writeString(f, """
+                [broadcast]
+                client_ca = "k/clients.pem"
+                [[mirror]]
+                name = "a"
+                target = "/mnt/a"
+                server_cert = "s.crt"
+                server_ca = "ca.crt"
+                client_cert = "a.crt"
+                [[mirror]]
+                name = "b"
+                target = "/mnt/b"
+                client_cert = "b.crt"
+                client_key = "b.key"
+                """);
+        assertThatThrownBy(() -> UpConfig.load(f)).isInstanceOf(UserError.class)
+                .hasMessageContaining("4 problems")
+                .hasMessageContaining("broadcast.client_ca (line 2): needs tls_cert and tls_key")
+                .hasMessageContaining("mirror[0].server_ca (line 7): give either server_cert")
+                .hasMessageContaining("mirror[0].client_cert (line 8): client_cert and client_key go together")
+                .hasMessageContaining("mirror[1].client_cert (line 12): needs server_cert or server_ca");
     }
 
     @Test

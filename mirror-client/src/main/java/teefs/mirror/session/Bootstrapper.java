@@ -12,6 +12,8 @@ import java.util.function.BooleanSupplier;
 import net.openhft.chronicle.queue.RollCycles;
 
 import teefs.broadcast.client.BroadcastClientException;
+import teefs.broadcast.client.ClientOptions;
+import teefs.broadcast.client.ClientTlsException;
 import teefs.broadcast.client.RefusedException;
 import teefs.broadcast.client.StatusClient;
 import teefs.protocol.control.StatusReply;
@@ -139,8 +141,9 @@ public final class Bootstrapper {
                 java.util.concurrent.ThreadLocalRandom.current()::nextLong);
         while (!stopRequested.getAsBoolean()) {
             try {
-                return StatusClient.fetch(options.address(), options.credential(), options.tlsTrust(), 10_000);
-            } catch (RefusedException e) {
+                return StatusClient.fetch(new ClientOptions().address(options.address())
+                        .credential(options.credential()).tls(options.tls()), 10_000);
+            } catch (RefusedException | ClientTlsException e) {
                 throw new MirrorException(MirrorException.CONFIGURATION, e.getMessage(), e);
             } catch (BroadcastClientException e) {
                 log.enter(StateLog.State.RECONNECTING, "bootstrap: cannot reach the server yet: " + e.getMessage()

@@ -16,7 +16,8 @@ import teefs.protocol.control.Welcome;
  *       (the engine and its handles stay open, so the resume is exact);</li>
  *   <li>TARGET full, read-only, failing or gone: pauses; every retry reopens TARGET from the saved (durable) state
  *       and applies again from there, until it works;</li>
- *   <li>a record that cannot be applied or trusted, a queue id mismatch, a refused credential: stops with a
+ *   <li>a record that cannot be applied or trusted, a queue id mismatch, a refused credential, TLS
+ *       that cannot work as configured (an untrusted server certificate, a refused client certificate): stops with a
  *       {@link MirrorException} carrying the exit code.</li>
  * </ul>
  * Every change of state is one line on the log.

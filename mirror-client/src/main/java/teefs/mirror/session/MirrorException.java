@@ -3,7 +3,8 @@ package teefs.mirror.session;
 /**
  * Why a mirror stopped for good, with the exit code the CLI returns: {@link #UNTRUSTED_RECORD} (a record that cannot
  * be applied or trusted: the message names the index and the reason), {@link #MUST_BOOTSTRAP} (no usable position
- * for this queue: run with --bootstrap), {@link #CONFIGURATION} (credential, protocol version, name clash).
+ * for this queue: run with --bootstrap), {@link #CONFIGURATION} (credential, protocol version, name clash, TLS trust
+ * or certificates).
  */
 public final class MirrorException extends RuntimeException {
     private static final long serialVersionUID = 1L;

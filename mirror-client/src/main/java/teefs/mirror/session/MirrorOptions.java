@@ -4,6 +4,8 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 
+import teefs.broadcast.client.ClientOptions;
+import teefs.broadcast.client.ClientTls;
 import teefs.broadcast.net.ListenAddress;
 
 /**
@@ -20,7 +22,7 @@ public final class MirrorOptions {
     private SyncMode sync = SyncMode.BATCH;
     private Duration batch = DEFAULT_BATCH;
     private String credential = "";
-    private Path tlsTrust;
+    private ClientTls tls;
     private Duration backoffInitial = Duration.ofMillis(50);
     private Duration backoffMax = Duration.ofSeconds(5);
     private Duration pauseRetryMax = Duration.ofSeconds(2);
@@ -34,7 +36,8 @@ public final class MirrorOptions {
     public MirrorOptions sync(SyncMode s) { this.sync = s; return this; }
     public MirrorOptions batch(Duration d) { this.batch = d; return this; }
     public MirrorOptions credential(String c) { this.credential = c == null ? "" : c; return this; }
-    public MirrorOptions tlsTrust(Path pem) { this.tlsTrust = pem; return this; }
+    /** TLS for a tcp:// server (null: none, which only a loopback address allows). */
+    public MirrorOptions tls(ClientTls settings) { this.tls = settings; return this; }
     public MirrorOptions backoff(Duration initial, Duration max) { backoffInitial = initial; backoffMax = max; return this; }
     public MirrorOptions pauseRetryMax(Duration d) { this.pauseRetryMax = d; return this; }
     public MirrorOptions heartbeat(Duration interval, Duration idle) { heartbeat = interval; idleTimeout = idle; return this; }
@@ -73,6 +76,7 @@ public final class MirrorOptions {
         if (Files.exists(target) && !Files.isDirectory(target)) {
             throw new IllegalArgumentException("--target " + target + " is not a directory");
         }
+        ClientOptions.requireSecureTransport(address, tls);
         return this;
     }
 
@@ -83,7 +87,7 @@ public final class MirrorOptions {
     public SyncMode sync() { return sync; }
     public Duration batch() { return batch; }
     public String credential() { return credential; }
-    public Path tlsTrust() { return tlsTrust; }
+    public ClientTls tls() { return tls; }
     public Duration backoffInitial() { return backoffInitial; }
     public Duration backoffMax() { return backoffMax; }
     public Duration pauseRetryMax() { return pauseRetryMax; }

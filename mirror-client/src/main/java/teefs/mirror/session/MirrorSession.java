@@ -8,6 +8,7 @@ import org.agrona.DirectBuffer;
 import teefs.broadcast.client.BroadcastClient;
 import teefs.broadcast.client.BroadcastClientException;
 import teefs.broadcast.client.ClientOptions;
+import teefs.broadcast.client.ClientTlsException;
 import teefs.broadcast.client.RecordListener;
 import teefs.broadcast.client.RefusedException;
 import teefs.broadcast.wire.WireException;
@@ -66,7 +67,7 @@ final class MirrorSession implements RecordListener {
         handoff.reopen();
         String queueId = applier.saved().queueId();
         ClientOptions co = new ClientOptions().address(options.address()).name(options.name()).queueId(queueId)
-                .credential(options.credential()).tlsTrust(options.tlsTrust())
+                .credential(options.credential()).tls(options.tls())
                 .heartbeatInterval(options.heartbeat()).idleTimeout(options.idleTimeout());
         applier.startPosition(co);
         BroadcastClient client;
@@ -74,6 +75,8 @@ final class MirrorSession implements RecordListener {
             client = BroadcastClient.connect(co, this);
         } catch (RefusedException e) {
             return refused(e, queueId);
+        } catch (ClientTlsException e) {
+            throw tlsProblem(e);
         } catch (BroadcastClientException e) {
             disconnectCause = e;
             return End.DISCONNECTED;
@@ -117,6 +120,9 @@ final class MirrorSession implements RecordListener {
                 untrusted(closed, applier);
                 if (closed instanceof RefusedException r) {
                     return refused(r, applier.saved().queueId());
+                }
+                if (closed instanceof ClientTlsException t) {
+                    throw tlsProblem(t);
                 }
                 disconnectCause = closed;
                 return End.DISCONNECTED;
@@ -162,6 +168,11 @@ final class MirrorSession implements RecordListener {
                 return End.DISCONNECTED;
             }
         }
+    }
+
+    /** TLS that cannot work as configured (trust, certificates, files): reconnecting would not help. */
+    private MirrorException tlsProblem(ClientTlsException e) {
+        return new MirrorException(MirrorException.CONFIGURATION, e.getMessage(), e);
     }
 
     private static boolean sameQueue(String a, String b) {
