@@ -111,8 +111,9 @@ class MutualTlsTest {
                 Files.writeString(clients, "not a certificate\n");
                 assertThatThrownBy(server::reloadCredentials).hasMessageContaining("--client-ca")
                         .hasMessageContaining("holds no certificate");
-                BroadcastClient.connect(client(a, "disk1b", keys.resolve("disk1.crt"), keys.resolve("disk1.key")),
-                        new Collector()).close();
+                // (a status request: a second connection as disk1 would take over the one streaming, same address)
+                assertThat(StatusClient.fetch(client(a, "s", keys.resolve("disk1.crt"), keys.resolve("disk1.key")),
+                        10_000).getClientsCount()).isEqualTo(2);
 
                 journal.append(10);
                 c.awaitSize(21, 10_000);

@@ -66,7 +66,8 @@ final class BroadcastCommand implements Callable<Integer> {
     @Option(names = "--client-ca", paramLabel = "PEM",
             description = "Require TLS clients to present a certificate this file trusts: the clients' own "
                 + "certificates ('teefs keygen --client NAME' appends each to DIR/clients.pem; delete a block and "
-                + "SIGHUP to revoke one) or a CA's certificate. Needs --tls-cert; Unix sockets are not affected.")
+                + "SIGHUP to revoke one) or a CA's certificate. A certificate connects only under the client name "
+                + "that is its subject's CN. Needs --tls-cert; Unix sockets are not affected.")
     Path clientCa;
 
     @Option(names = "--heartbeat", paramLabel = "DURATION", defaultValue = "1s",

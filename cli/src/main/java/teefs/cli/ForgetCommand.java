@@ -30,6 +30,11 @@ import teefs.protocol.control.ForgetReply;
             "A connected client is not forgotten (it would register again at once): stop that mirror first. If a "
                 + "forgotten mirror comes back later, it is told to bootstrap when its position is no longer retained.",
             "",
+            "Who may forget: anyone on the server's host, over its Unix socket (with the token if the server has a "
+                + "token file); over TCP, a token holder; but a connection with a client certificate only the client "
+                + "that certificate names (so one mirror's key cannot drop another mirror's position). Forget other "
+                + "clients of such a server on its host, over the Unix socket.",
+            "",
             "Exit status: 0 forgotten, 1 server unreachable or refused (the message says why), 2 usage error.",
             "",
             "Examples:",

@@ -28,6 +28,10 @@ import teefs.broadcast.server.KeyMaterialGenerator;
                 + "client and append NAME.crt to the server's file. Then send the server SIGHUP (systemctl reload "
                 + "teefs-broadcast). To revoke a client, delete its block from the file and SIGHUP again.",
             "",
+            "A client certificate is an identity: NAME.crt says CN=NAME, and the server lets it connect only as "
+                + "the mirror named NAME (its --name), never as another (CERTIFICATE_NAME_MISMATCH). A CA's client "
+                + "certificates work the same way: exactly one CN, a valid client name, no wildcard.",
+            "",
             "Never overwrites.",
             "",
             "Examples:",
@@ -48,7 +52,8 @@ final class KeygenCommand implements Callable<Integer> {
     List<String> names = new ArrayList<>();
 
     @Option(names = "--client", paramLabel = "NAME",
-            description = "Make a client certificate for NAME (use the mirror's --name) instead of the server's files.")
+            description = "Make a client certificate for NAME (the mirror's --name: the server lets the certificate "
+                + "connect under that name only) instead of the server's files.")
     String client;
 
     @Option(names = "--trust-file", paramLabel = "PEM",

@@ -44,7 +44,10 @@ import teefs.mirror.session.SyncMode;
             "",
             "Off loopback the server requires TLS: trust it with --server-cert (a copy of its server.crt) or",
             "--server-ca, and present what it requires: --token-file, and/or --client-cert and --client-key.",
-            "A server this mirror does not trust, or one that refuses its certificate, stops it with exit 2.",
+            "A client certificate names one mirror (its CN): --name must be that name ('teefs keygen --client",
+            "NAME' makes CN=NAME). A server this mirror does not trust, one that refuses its certificate, or a",
+            "certificate made for another name stops it with exit 2. While a mirror of the same name is",
+            "connected from another address the server refuses this one (NAME_IN_USE) and it retries.",
             "",
         })
 final class MirrorCommand implements Callable<Integer> {
@@ -57,7 +60,8 @@ final class MirrorCommand implements Callable<Integer> {
     Path target;
 
     @Option(names = "--name", paramLabel = "NAME",
-            description = "Client name shown by the server (A-Z a-z 0-9 . _ -). Default: TARGET's directory name.")
+            description = "Client name shown by the server (A-Z a-z 0-9 . _ -); with --client-cert, the name in "
+                + "the certificate (its CN). Default: TARGET's directory name.")
     String name;
 
     @Option(names = "--state", paramLabel = "FILE",

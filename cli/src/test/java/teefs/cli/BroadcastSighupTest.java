@@ -37,8 +37,8 @@ import teefs.protocol.control.ErrorCode;
  * A real {@code teefs broadcast} process (its own JVM, started like bin/teefs) with TLS, a token and client
  * certificates. The token file, the TLS pair and the client CA file are all replaced, then the process gets
  * {@code kill -HUP}: the client connected before keeps streaming on the same connection, new clients need the new
- * token, the new server certificate and a certificate the new CA file trusts, and the server's log says why it
- * refused each one. A reload from a broken file changes nothing.
+ * token, the new server certificate and a certificate the new CA file trusts (under the name it carries), and the
+ * server's log says why it refused each one. A reload from a broken file changes nothing.
  *
  * <p>Every wait is on a condition (a log line, a record count) with a deadline, never a fixed sleep.
  */
@@ -83,12 +83,12 @@ class BroadcastSighupTest {
             ListenAddress address = start(q, keys);
 
             AtomicInteger received = new AtomicInteger();
-            ClientOptions before = new ClientOptions().address(address).name("before").fromOldest()
+            ClientOptions before = new ClientOptions().address(address).name("disk1").fromOldest()
                     .credential(oldToken).connectTimeout(Duration.ofSeconds(30))
                     .tls(ClientTls.of(oldServerCert, null, keys.resolve("disk1.crt"), keys.resolve("disk1.key")));
             try (BroadcastClient connected = BroadcastClient.connect(before, (i, b, o, l) -> received.incrementAndGet())) {
                 await(() -> received.get() == 100, "the first 100 records");
-                long since = status(before, "before").getConnectedSinceUnixMillis();
+                long since = status(before, "disk1").getConnectedSinceUnixMillis();
 
                 // rotate every credential file in place (atomically, as an editor or a deploy tool would), then HUP
                 replace(keys.resolve("token"), "# rotated\n" + newToken + "\n");
@@ -104,7 +104,7 @@ class BroadcastSighupTest {
                 assertThat(connected.isConnected()).isTrue();
                 assertThat(connected.closeCause()).isNull();
 
-                ClientOptions disk2 = new ClientOptions().address(address).name("after").fromOldest()
+                ClientOptions disk2 = new ClientOptions().address(address).name("disk2").fromOldest()
                         .credential(newToken).connectTimeout(Duration.ofSeconds(30))
                         .tls(ClientTls.of(newServerCert, null, next.resolve("disk2.crt"), next.resolve("disk2.key")));
                 // the old token is refused
@@ -118,6 +118,12 @@ class BroadcastSighupTest {
                 assertThatThrownBy(() -> BroadcastClient.connect(copy(disk2).tls(ClientTls.of(newServerCert, null,
                         keys.resolve("disk1.crt"), keys.resolve("disk1.key"))), (i, b, o, l) -> { }))
                         .isInstanceOf(ClientTlsException.class).hasMessageContaining("refused this client's certificate");
+                // disk2's certificate, trusted now, still cannot act as disk1 (whose connection streams on)
+                assertThatThrownBy(() -> BroadcastClient.connect(copy(disk2).name("disk1"), (i, b, o, l) -> { }))
+                        .isInstanceOfSatisfying(RefusedException.class, e -> {
+                            assertThat(e.code()).isEqualTo(ErrorCode.CERTIFICATE_NAME_MISMATCH);
+                            assertThat(e.getMessage()).contains("--name disk2");
+                        });
                 // everything new is accepted
                 AtomicInteger afterReceived = new AtomicInteger();
                 try (BroadcastClient after = BroadcastClient.connect(disk2, (i, b, o, l) -> afterReceived.incrementAndGet())) {
@@ -128,12 +134,12 @@ class BroadcastSighupTest {
                 replace(keys.resolve("token"), "# no token here\n");
                 hangUp();
                 awaitLog("reload failed, keeping the old credentials", 1);
-                BroadcastClient.connect(copy(disk2).name("still"), (i, b, o, l) -> { }).close();
+                BroadcastClient.connect(copy(disk2), (i, b, o, l) -> { }).close();
 
                 journal.append(1);
                 await(() -> received.get() == 151, "a record appended after the failed reload");
                 assertThat(connected.isConnected()).isTrue();
-                assertThat(status(disk2, "before").getConnectedSinceUnixMillis()).isEqualTo(since);
+                assertThat(status(disk2, "disk1").getConnectedSinceUnixMillis()).isEqualTo(since);
             }
         }
         String out = Files.readString(log);
@@ -143,6 +149,9 @@ class BroadcastSighupTest {
                 .contains("is not trusted by --client-ca " + clientCa)
                 .contains("refused: TLS: the client ended the handshake with TLS alert")
                 .contains("token file " + keys.resolve("token") + " holds no token")
+                .contains("WARN teefs.broadcast.server.HandshakeHandler")
+                .contains("refused: CERTIFICATE_NAME_MISMATCH client name 'disk1' is not the name in this "
+                        + "connection's client certificate, 'disk2'")
                 .doesNotContain("\tat "); // user mistakes, not bugs: no stack trace
     }
 

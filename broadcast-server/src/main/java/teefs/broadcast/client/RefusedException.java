@@ -5,7 +5,10 @@ import teefs.protocol.control.ErrorCode;
 /**
  * The server refused the client, with a typed reason: {@link ErrorCode#INDEX_NOT_RETAINED} means the mirror must
  * bootstrap; {@link ErrorCode#UNKNOWN_QUEUE_ID} that its saved index belongs to another queue;
- * {@link ErrorCode#BAD_CREDENTIAL}, {@link ErrorCode#PROTOCOL_VERSION_MISMATCH} are configuration problems.
+ * {@link ErrorCode#BAD_CREDENTIAL}, {@link ErrorCode#PROTOCOL_VERSION_MISMATCH} and
+ * {@link ErrorCode#CERTIFICATE_NAME_MISMATCH} (the client certificate names another client, or none) are
+ * configuration problems; {@link ErrorCode#NAME_IN_USE} (the name is connected from another address) passes once
+ * that connection ends or the server drops it as dead.
  */
 public final class RefusedException extends BroadcastClientException {
     private static final long serialVersionUID = 1L;

@@ -70,7 +70,8 @@ public final class BroadcastServer implements AutoCloseable {
         BroadcastServer server = null;
         try {
             stats = new QueueStats(config.queueDir());
-            ClientRegistry registry = new ClientRegistry(new PositionStore(config.positionsDir()), System::currentTimeMillis);
+            ClientRegistry registry = new ClientRegistry(new PositionStore(config.positionsDir()), System::currentTimeMillis,
+                    config.idleTimeout().toMillis());
             housekeeping = housekeepingThread();
             server = new BroadcastServer(new ServerContext(config, queue, registry, credentials, tls, stats, housekeeping));
             server.bindAll();

@@ -1,5 +1,6 @@
 package teefs.broadcast.server;
 
+import java.net.InetSocketAddress;
 import java.util.ArrayDeque;
 import java.util.concurrent.locks.LockSupport;
 
@@ -68,6 +69,26 @@ public final class ClientSession {
         return String.valueOf(channel.remoteAddress());
     }
 
+    /** The address for messages: "a Unix socket" for one (its peers have no address of their own). */
+    String describeAddress() {
+        String a = address();
+        if (channel.remoteAddress() instanceof InetSocketAddress) {
+            return a;
+        }
+        return a.isBlank() || a.equals("null") ? "a Unix socket" : "a Unix socket (" + a + ")";
+    }
+
+    /** The peer's host for the takeover rule: its IP address, or "unix" for every Unix-socket peer. */
+    String peerHost() {
+        return channel.remoteAddress() instanceof InetSocketAddress inet && inet.getAddress() != null
+                ? inet.getAddress().getHostAddress() : "unix";
+    }
+
+    /** Whether the connection is still up and serving (not closed, refused, or dropped as idle). */
+    boolean live() {
+        return !closed && channel.isActive();
+    }
+
     public long connectedSinceMillis() {
         return connectedSinceMillis;
     }
@@ -100,7 +121,10 @@ public final class ClientSession {
             close("acked index " + index + " beyond the last index sent to it (" + sentIndex + "): protocol error");
             return;
         }
-        ctx.registry.ack(name(), index, ctx.headSeen());
+        if (!ctx.registry.ack(this, index, ctx.headSeen())) {
+            LOG.debug("client {} at {}: ack {} ignored: not the name's live connection", name(), address(), index);
+            return;
+        }
         synchronized (this) {
             while (!unacked.isEmpty() && unacked.peekFirst()[1] <= index) {
                 ackedBytes = unacked.pollFirst()[3];
@@ -131,11 +155,17 @@ public final class ClientSession {
 
     /** Any thread: tells the client why, then closes. */
     void refuse(ErrorCode code, String message) {
+        refuse(code, message, true);
+    }
+
+    private void refuse(ErrorCode code, String message, boolean log) {
         if (closed) {
             return;
         }
         closed = true;
-        LOG.info("client {} at {} refused: {} {}", name(), address(), code, message);
+        if (log) {
+            LOG.info("client {} at {} refused: {} {}", name(), address(), code, message);
+        }
         channel.writeAndFlush(Envelope.newBuilder().setRefusal(Refusal.newBuilder().setCode(code).setMessage(message)
                         .setFirstIndex(ctx.queue.firstIndex()).setHeadIndex(ctx.head())).build())
                 .addListener(ChannelFutureListener.CLOSE);
@@ -161,10 +191,25 @@ public final class ClientSession {
                 refuse(ErrorCode.INDEX_NOT_RETAINED, problem);
                 return;
             }
-            ClientSession previous = ctx.registry.attach(this);
+            ClientSession previous;
+            try {
+                previous = ctx.registry.attach(this);
+            } catch (ClientRegistry.NameInUseException e) {
+                LOG.warn("client {}: connection from {} refused: {} {}", name(), describeAddress(),
+                        ErrorCode.NAME_IN_USE, e.getMessage());
+                refuse(ErrorCode.NAME_IN_USE, e.getMessage(), false);
+                return;
+            }
             attached = true;
+            if (previous != null && previous.live()) {
+                // allowed by the takeover rule (same address, ClientRegistry.attach); still worth a warning
+                LOG.warn("client {}: the connection from {} takes over from the live one from {} (same address: "
+                        + "the client reconnecting, or two clients there using one name)", name(), describeAddress(),
+                        previous.describeAddress());
+            }
             if (previous != null) {
-                previous.refuse(ErrorCode.REPLACED, "a newer connection of client " + name() + " took over");
+                previous.refuse(ErrorCode.REPLACED, "a newer connection of client " + name() + ", from "
+                        + describeAddress() + ", took over");
             }
             channel.writeAndFlush(Envelope.newBuilder().setWelcome(Welcome.newBuilder()
                     .setProtocolVersion(WireFormat.PROTOCOL_VERSION)

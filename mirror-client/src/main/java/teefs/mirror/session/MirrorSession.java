@@ -158,13 +158,17 @@ final class MirrorSession implements RecordListener {
                     + " STORE to copy the tree again", e);
         }
         switch (e.code()) {
-            case BAD_CREDENTIAL, PROTOCOL_VERSION_MISMATCH, BAD_REQUEST -> throw new MirrorException(
-                    MirrorException.CONFIGURATION, e.getMessage(), e);
+            // the certificate names another client (or none): the message names both and the fix
+            case BAD_CREDENTIAL, PROTOCOL_VERSION_MISMATCH, BAD_REQUEST, CERTIFICATE_NAME_MISMATCH ->
+                    throw new MirrorException(MirrorException.CONFIGURATION, e.getMessage(), e);
             case REPLACED -> throw new MirrorException(MirrorException.CONFIGURATION, e.getMessage()
                     + ": another mirror connected with the name '" + options.name() + "'; give each mirror its own"
                     + " --name", e);
             default -> {
-                disconnectCause = e; // shutting down, replaced, ...: try again later
+                // shutting down; NAME_IN_USE (this name is live from another address: a connection of ours the
+                // server has not yet dropped as dead, which it does within its idle timeout, or another mirror
+                // with our name, which the message says): try again later
+                disconnectCause = e;
                 return End.DISCONNECTED;
             }
         }

@@ -122,6 +122,19 @@ class TlsMirrorTest {
     }
 
     @Test
+    void aCertificateForAnotherNameStopsTheMirrorWithTheNameToUse() throws Exception {
+        KeyMaterialGenerator.generateClient(keys, "disk2", 30, keys.resolve(KeyMaterialGenerator.CLIENTS));
+        server.reloadCredentials();
+        // disk2's certificate (trusted) on a mirror named disk1: reconnecting would never fix it
+        MirrorException e = run(mirror("disk1", ClientTls.of(keys.resolve("server.crt"), null,
+                keys.resolve("disk2.crt"), keys.resolve("disk2.key")))).get(60, TimeUnit.SECONDS);
+        assertThat(e).isNotNull();
+        assertThat(e.exitCode()).isEqualTo(MirrorException.CONFIGURATION);
+        assertThat(e.getMessage()).contains("CERTIFICATE_NAME_MISMATCH").contains("client name 'disk1'")
+                .contains("'disk2'").contains("--name disk2");
+    }
+
+    @Test
     void aServerOffLoopbackNeedsTls() {
         assertThatThrownBy(() -> new MirrorOptions().address("tcp://192.0.2.7:7070").target(dir.resolve("t")).conclude())
                 .isInstanceOf(IllegalArgumentException.class)
