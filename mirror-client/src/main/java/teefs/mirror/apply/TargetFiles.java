@@ -303,6 +303,15 @@ final class TargetFiles {
         throw fail(src.path(), "rename to '" + dst.path() + "'", errno);
     }
 
+    /** Sets the mtime of {@code path}'s parent directory, when that directory exists (whatever {@code path} is). */
+    void parentTimes(String path, long parentSec, long parentNsec) {
+        try (ResolvedPath r = first) {
+            if (guard.resolve(path, false, r) == PathGuard.Walk.RESOLVED) {
+                setParentMtime(r, parentSec, parentNsec);
+            }
+        }
+    }
+
     void symlink(String path, String target, int uid, int gid, long mtimeSec, long mtimeNsec,
                  long parentSec, long parentNsec) {
         if (target.isEmpty() || target.indexOf('\0') >= 0 || target.length() > PathGuard.MAX_PATH) {
