@@ -102,8 +102,7 @@ public final class Bootstrapper {
             }
             if (pass == MAX_PASSES) {
                 log.line("bootstrap: files kept vanishing during " + MAX_PASSES + " copies (a very busy writer);"
-                        + " going on: a file renamed during the last copy may differ until it is written again."
-                        + " Check with 'teefs verify' once writers pause");
+                        + " going on: the records of the bootstrap window repair what the last copy missed");
                 break;
             }
             log.line(code == RSYNC_PARTIAL
