@@ -210,7 +210,7 @@ public final class ApplyEngine implements AutoCloseable {
             }
             if (b.fd < 0) {
                 // bound while its path was absent (a replayed overlap): the rename made the name live again
-                b.fd = files.openForWrite(b.path);
+                b.fd = copiedAgain ? files.openForWriteIfRegular(b.path) : files.openForWrite(b.path);
             }
         }
         moved.clear();
@@ -229,7 +229,7 @@ public final class ApplyEngine implements AutoCloseable {
                 if (b.fd >= 0) {
                     Posix.LIBC.close(b.fd);
                 }
-                b.fd = files.openForWrite(b.path);
+                b.fd = files.openForWriteIfRegular(b.path);
             }
             moved.clear();
         }

@@ -111,6 +111,24 @@ class BootstrapWindowTest {
     }
 
     @Test
+    void anOpenHandleFollowsItsFileWhenTheCopiedNameHoldsADirectoryMeanwhile() throws Exception {
+        source.existing("x", "open while it moves");
+        source.copyTo(target);
+        long h = source.next();
+        int handle = source.associate("x");
+        source.append(handle, "x", ", written before the rename").rename("x", "y");
+        long end = source.last();
+        source.append(handle, "y", ", after").rename("y", "z").mkdir("y").append(handle, "z", ", at last");
+
+        // the repair of x→y copies y as it is now: a directory; the handle bound to y has no file until y→z
+        apply(h, source.last(), end);
+
+        assertIdentical();
+        assertThat(Files.readString(target.resolve("z")))
+                .isEqualTo("open while it moves, written before the rename, after, at last");
+    }
+
+    @Test
     void aRestartInsideTheWindowStillRepairsAndTheWindowIsDroppedOnceApplied() throws Exception {
         source.existing("a", "first").existing("b", "second");
         source.copyTo(target, "/a", "/b");

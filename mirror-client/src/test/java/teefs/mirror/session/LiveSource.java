@@ -59,6 +59,21 @@ final class LiveSource {
         return add(encoder.wrap(scratch, 0).release(handle));
     }
 
+    /** Binds a new handle to the existing file at {@code path} (ASSOCIATE), as a first write through it would. */
+    int associate(String path) {
+        int handle = nextHandle++;
+        add(encoder.wrap(scratch, 0).associate(handle, b(path)));
+        return handle;
+    }
+
+    /** Appends {@code text} through {@code handle} to the file it was bound to, now at {@code path} (WRITE). */
+    LiveSource append(int handle, String path, String text) throws IOException {
+        long offset = Files.size(dir.resolve(path));
+        Files.writeString(dir.resolve(path), text, java.nio.file.StandardOpenOption.APPEND);
+        lstat(path);
+        return add(encoder.wrap(scratch, 0).write(handle, offset, stat.mtimeSec(), stat.mtimeNsec(), b(text)));
+    }
+
     /** A file made before the bootstrap: not journaled. */
     LiveSource existing(String path, String text) throws IOException {
         Path p = dir.resolve(path);
