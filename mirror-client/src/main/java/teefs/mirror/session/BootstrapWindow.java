@@ -21,9 +21,4 @@ public record BootstrapWindow(long end, String source, Map<String, Long> marks) 
         }
         marks = Collections.unmodifiableMap(new TreeMap<>(marks));
     }
-
-    /** Whether records after {@code applied} may still need a repair. */
-    public boolean openAfter(long applied) {
-        return applied < end || marks.values().stream().anyMatch(until -> applied < until);
-    }
 }

@@ -202,7 +202,7 @@ final class DurableApplier implements AutoCloseable {
         engine.repairWith(null);
         if (log != null) {
             log.line("bootstrap window applied (index " + repair.end() + " and the repairs' marks): "
-                    + repair.copies() + " path(s) copied again from the source; applying as usual from index "
+                    + repair.copies() + " repair(s) copied from the source; applying as usual from index "
                     + (applied + 1));
         }
         repair = null;

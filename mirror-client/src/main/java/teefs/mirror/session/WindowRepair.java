@@ -98,7 +98,7 @@ final class WindowRepair implements BootstrapRepair {
         return end;
     }
 
-    /** Paths copied again so far by this process. */
+    /** Copies (rsync runs) made so far by this process. */
     long copies() {
         return copies;
     }
