@@ -65,6 +65,12 @@ final class MirrorFixture implements AutoCloseable {
 
     /** Starts mirror {@code name}; with {@code bootstrap}, from a copy of STORE. */
     TeefsProcess startMirror(String name, boolean bootstrap, String... extra) throws Exception {
+        return startMirror(name, bootstrap, Map.of(), extra);
+    }
+
+    /** Starts mirror {@code name} with {@code env} added to its environment. */
+    TeefsProcess startMirror(String name, boolean bootstrap, Map<String, String> env, String... extra)
+            throws Exception {
         List<String> args = new ArrayList<>(List.of("mirror", "--connect", "unix:" + socket,
                 "--target", target(name).toString(), "--batch-ms", "100"));
         if (bootstrap) {
@@ -72,7 +78,7 @@ final class MirrorFixture implements AutoCloseable {
         }
         args.addAll(List.of(extra));
         int n = mirrorStarts.merge(name, 1, Integer::sum);
-        TeefsProcess p = TeefsProcess.start(logs, "mirror-" + name + "-" + n, args.toArray(String[]::new));
+        TeefsProcess p = TeefsProcess.start(logs, "mirror-" + name + "-" + n, env, args.toArray(String[]::new));
         mirrors.put(name, p);
         return p;
     }

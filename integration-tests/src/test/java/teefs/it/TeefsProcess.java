@@ -8,6 +8,7 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
+import java.util.Map;
 import java.util.concurrent.TimeUnit;
 
 /**
@@ -26,12 +27,18 @@ final class TeefsProcess implements AutoCloseable {
     }
 
     static TeefsProcess start(Path logDir, String name, String... args) throws IOException {
+        return start(logDir, name, Map.of(), args);
+    }
+
+    /** With {@code env} added to the environment (e.g. a PATH that finds a fake rsync first). */
+    static TeefsProcess start(Path logDir, String name, Map<String, String> env, String... args) throws IOException {
         Files.createDirectories(logDir);
         Path log = logDir.resolve(name + ".log");
         List<String> command = command(args);
         ProcessBuilder builder = new ProcessBuilder(command).redirectErrorStream(true)
                 .redirectOutput(ProcessBuilder.Redirect.appendTo(log.toFile()));
         builder.environment().put("LC_ALL", "C.UTF-8");
+        builder.environment().putAll(env);
         return new TeefsProcess(builder.start(), log, name);
     }
 

@@ -41,6 +41,8 @@ public final class ApplyEngine implements AutoCloseable {
     private final RecordDecoder decoder = new RecordDecoder();
     private final List<HandleTable.Binding> moved = new ArrayList<>();
     private long applied;
+    private long index;
+    private BootstrapRepair repair;
 
     private ApplyEngine(PathGuard guard, boolean applyOwners) {
         this.guard = guard;
@@ -81,9 +83,18 @@ public final class ApplyEngine implements AutoCloseable {
         apply(index, decoder);
     }
 
+    /**
+     * Tells {@code repair} about every RENAME and LINK applied from now on (null: no one), while the records of a
+     * bootstrap window are applied; see {@link BootstrapRepair}.
+     */
+    public void repairWith(BootstrapRepair repair) {
+        this.repair = repair;
+    }
+
     /** Applies a record already validated by {@code record.wrap(...)}. */
     public void apply(long index, RecordDecoder record) {
         RecordType type = record.type();
+        this.index = index;
         try {
             dispatch(record, type);
             applied++;
@@ -123,7 +134,7 @@ public final class ApplyEngine implements AutoCloseable {
             case RENAME -> rename(r);
             case SYMLINK -> files.symlink(path(r), second(r), r.uid(), r.gid(), r.mtimeSec(),
                     r.mtimeNsec(), r.parentMtimeSec(), r.parentMtimeNsec());
-            case LINK -> files.link(path(r), second(r), r.parentMtimeSec(), r.parentMtimeNsec());
+            case LINK -> link(r);
             case CHMOD -> files.chmod(path(r), r.mode());
             case CHOWN -> files.chown(path(r), r.uid(), r.gid());
             case UTIMENS -> files.utimens(path(r), r.atimeSec(), r.atimeNsec(), r.mtimeSec(), r.mtimeNsec());
@@ -184,18 +195,44 @@ public final class ApplyEngine implements AutoCloseable {
         } else {
             handles.renamed(from, to, moved);
         }
+        boolean copiedAgain = repair != null && repair.renamed(index, from, to, flags == Posix.RENAME_EXCHANGE);
+        if (copiedAgain) {
+            // the copy changed the parents' entries: they get the times the record carries again
+            files.parentTimes(from, r.fromParentMtimeSec(), r.fromParentMtimeNsec());
+            files.parentTimes(to, r.toParentMtimeSec(), r.toParentMtimeNsec());
+        }
         for (HandleTable.Binding b : moved) {
-            if (staleSourceDropped && b.fd >= 0) {
-                // its descriptor was on the dropped re-creation: the live file is the one now at the new path
+            if ((staleSourceDropped || copiedAgain) && b.fd >= 0) {
+                // its descriptor was on the dropped re-creation, or on a file the repair replaced: the live file is
+                // the one now at the new path
                 Posix.LIBC.close(b.fd);
                 b.fd = -1;
             }
             if (b.fd < 0) {
                 // bound while its path was absent (a replayed overlap): the rename made the name live again
-                b.fd = files.openForWrite(b.path);
+                b.fd = copiedAgain ? files.openForWriteIfRegular(b.path) : files.openForWrite(b.path);
             }
         }
         moved.clear();
+    }
+
+    private void link(RecordDecoder r) {
+        String existing = path(r);
+        String created = second(r);
+        files.link(existing, created, r.parentMtimeSec(), r.parentMtimeNsec());
+        if (repair != null && repair.linked(index, existing, created)) {
+            files.parentTimes(created, r.parentMtimeSec(), r.parentMtimeNsec());
+            // the file at the existing name may be a new inode now: the handles bound to it follow it
+            moved.clear();
+            handles.boundTo(existing, moved);
+            for (HandleTable.Binding b : moved) {
+                if (b.fd >= 0) {
+                    Posix.LIBC.close(b.fd);
+                }
+                b.fd = files.openForWriteIfRegular(b.path);
+            }
+            moved.clear();
+        }
     }
 
     private void checkpoint(RecordDecoder r) {

@@ -98,6 +98,15 @@ public final class HandleTable implements AutoCloseable {
         }
     }
 
+    /** Adds to {@code out} every binding whose path is exactly {@code path}. */
+    public void boundTo(String path, java.util.List<Binding> out) {
+        for (Binding b : bindings.values()) {
+            if (b.path.equals(path)) {
+                out.add(b);
+            }
+        }
+    }
+
     /** Swaps the bindings under {@code a} and {@code b} (RENAME_EXCHANGE). */
     public void exchanged(String a, String b, java.util.List<Binding> moved) {
         String marker = "\0exchange\0";

@@ -60,12 +60,27 @@ final class TargetFiles {
      * @return the descriptor, or -1 when the path does not exist in TARGET
      */
     int openForWrite(String path) {
+        return openForWrite(path, true);
+    }
+
+    /**
+     * Opens the regular file at {@code path} for writing, or returns -1 when there is none: also when something
+     * else is there, which a repair of the bootstrap window may have copied (a later record settles that name).
+     */
+    int openForWriteIfRegular(String path) {
+        return openForWrite(path, false);
+    }
+
+    private int openForWrite(String path, boolean strict) {
         try (ResolvedPath r = first) {
             if (guard.resolve(path, false, r) == PathGuard.Walk.ABSENT) {
                 return -1;
             }
             if (stat.fstatat(r.dirfd(), r.name(), NOFOLLOW) != 0) {
                 return absentOrFail(r, "fstatat", Posix.errno(), -1);
+            }
+            if (!strict && !stat.isRegular()) {
+                return -1;
             }
             requireRegular(r.path(), "open for writing");
             int fd = Posix.LIBC.openat(r.dirfd(), r.name(), WRITE_FLAGS, 0);
@@ -301,6 +316,15 @@ final class TargetFiles {
             return true;
         }
         throw fail(src.path(), "rename to '" + dst.path() + "'", errno);
+    }
+
+    /** Sets the mtime of {@code path}'s parent directory, when that directory exists (whatever {@code path} is). */
+    void parentTimes(String path, long parentSec, long parentNsec) {
+        try (ResolvedPath r = first) {
+            if (guard.resolve(path, false, r) == PathGuard.Walk.RESOLVED) {
+                setParentMtime(r, parentSec, parentNsec);
+            }
+        }
     }
 
     void symlink(String path, String target, int uid, int gid, long mtimeSec, long mtimeNsec,

@@ -3,8 +3,6 @@ package teefs.mirror.session;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.ArrayList;
-import java.util.List;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
 import java.util.function.BooleanSupplier;
@@ -26,30 +24,33 @@ import teefs.protocol.control.StatusReply;
  *   <li>copies SOURCE (STORE, or an rsync URL of it) onto TARGET with {@code rsync -aHAX --inplace --delete},
  *       showing rsync's progress, again while files vanish during a copy (renamed after rsync listed them: their
  *       data would be under neither name, and the journal after H holds only the rename);</li>
+ *   <li>asks the server for its head index again: E, the end of the bootstrap window;</li>
+ *   <li>restates the directories' times (rsync leaves them unset in a copy where files vanished);</li>
  *   <li>saves a position that streams from H: the records from the start of H's queue cycle (a CHECKPOINT) up to H
- *       are read for the open-file handles only, the records from H on are applied.</li>
+ *       are read for the open-file handles only, the records from H on are applied; and the window [H, E] with
+ *       SOURCE, so that the records of the window are applied with repairs, even after a restart.</li>
  * </ol>
  * Writes that land during the copy are in the journal after H, so replaying them afterwards ends right (replay is
- * idempotent, the overlap is harmless).
+ * idempotent, the overlap is harmless). Renames and links that land during the copy are not, without the repairs:
+ * the copy is fuzzy (see {@link WindowRepair}).
  *
  * <p>Runs on the mirror thread, before the {@link Mirror} starts.
  */
 public final class Bootstrapper {
-    /** rsync exit codes that still leave a usable copy: 24 = some source files vanished during the copy. */
-    private static final int RSYNC_VANISHED = 24;
     /**
-     * 23 = partial transfer: among other things, a file truncated by a writer while rsync read it ("read errors
-     * mapping ... No data available"). Copied again like a vanished file, but if the last pass still says 23 the
-     * bootstrap fails: unlike a vanished file, this can be a real error (an unreadable file, a full target).
+     * rsync's exit code 23 = partial transfer: among other things, a file truncated by a writer while rsync read it
+     * ("read errors mapping ... No data available"). Copied again like a vanished file (24), but if the last pass
+     * still says 23 the bootstrap fails: unlike a vanished file, this can be a real error (an unreadable file, a full
+     * target).
      */
-    private static final int RSYNC_PARTIAL = 23;
+    private static final int RSYNC_PARTIAL = SourceCopy.PARTIAL;
     /** Copies attempted while files vanish under rsync. */
     private static final int MAX_PASSES = 10;
     /** The queue module's roll cycle (teefs.queue.JournalQueue): index = cycle << 32 | sequence. */
     private static final RollCycles ROLL_CYCLE = RollCycles.FAST_HOURLY;
 
     private final MirrorOptions options;
-    private final String source;
+    private final SourceCopy source;
     private final StateLog log;
     private final BooleanSupplier stopRequested;
 
@@ -59,7 +60,7 @@ public final class Bootstrapper {
                     + " as host:/srv/store or rsync://host/module)");
         }
         this.options = options;
-        this.source = source;
+        this.source = new SourceCopy(source, options.target(), stopRequested);
         this.log = log;
         this.stopRequested = stopRequested;
     }
@@ -84,11 +85,12 @@ public final class Bootstrapper {
                     + ": " + e.getMessage(), e);
         }
         log.enter(StateLog.State.BOOTSTRAPPING, "bootstrap: queue " + status.getQueueId() + " head index " + head
-                + "; copying " + source + " onto " + options.target() + " with rsync");
+                + "; copying " + source.source() + " onto " + options.target() + " with rsync");
         long started = System.nanoTime();
         for (int pass = 1; ; pass++) {
-            int code = rsync();
+            int code = source.copyTree();
             if (code < 0) {
+                log.line("bootstrap: interrupted; run with --bootstrap again to finish the copy");
                 return false;
             }
             if (code == 0) {
@@ -102,8 +104,7 @@ public final class Bootstrapper {
             }
             if (pass == MAX_PASSES) {
                 log.line("bootstrap: files kept vanishing during " + MAX_PASSES + " copies (a very busy writer);"
-                        + " going on: a file renamed during the last copy may differ until it is written again."
-                        + " Check with 'teefs verify' once writers pause");
+                        + " going on: the records of the bootstrap window repair what the last copy missed");
                 break;
             }
             log.line(code == RSYNC_PARTIAL
@@ -111,22 +112,66 @@ public final class Bootstrapper {
                     : "bootstrap: some files vanished during copy " + pass + " (renamed or deleted meanwhile);"
                     + " copying again");
         }
-        if (isLocal(source)) {
+        // Every record a copy may have seen is in the journal by now (journal-fs appends right after STORE changed,
+        // under its lock): the window ends at the head from here on.
+        StatusReply after = status();
+        if (after == null) {
+            return false;
+        }
+        if (!after.getQueueId().equals(status.getQueueId())) {
+            throw new MirrorException(MirrorException.CONFIGURATION, "the server at " + options.address()
+                    + " serves another queue (" + after.getQueueId() + ") than when the bootstrap began ("
+                    + status.getQueueId() + "): run with --bootstrap again", null);
+        }
+        long end = after.getHeadIndex();
+        if (!restateDirectories()) {
+            return false;
+        }
+        BootstrapWindow window = end < 0 ? null : new BootstrapWindow(end, source.source(), Map.of());
+        MirrorState state = head < 0
+                ? new MirrorState(status.getQueueId(), MirrorState.NONE, MirrorState.NONE, Map.of(), window)
+                : new MirrorState(status.getQueueId(), head - 1, trackFrom(head, status.getFirstIndex()), Map.of(),
+                        window);
+        store.save(state, true);
+        log.line(String.format("bootstrap: copy done in %.1f s; streaming from index %d (writes made during the"
+                + " copy are replayed from there%s)", (System.nanoTime() - started) / 1e9, Math.max(head, 0),
+                window == null ? "" : "; up to index " + end + ", each rename and link copies its destination again"
+                        + " from " + source.source()));
+        return true;
+    }
+
+    /**
+     * Restates every directory's times on TARGET from SOURCE: rsync leaves them unset in a copy where files
+     * vanished. A local SOURCE through the apply engine ({@link DirectoryTimes}); a remote one with a pass of rsync
+     * over directories only. False when a stop interrupted it.
+     */
+    private boolean restateDirectories() throws InterruptedException {
+        if (source.local()) {
             try {
-                int dirs = DirectoryTimes.restate(Path.of(source).toAbsolutePath(), options.target());
+                int dirs = DirectoryTimes.restate(Path.of(source.source()), options.target());
                 log.line("bootstrap: restated the times of " + dirs + " directories (rsync leaves them unset in a"
                         + " copy where files vanished)");
             } catch (java.io.IOException e) {
-                throw new MirrorException(MirrorException.CONFIGURATION, "cannot read " + source + " to restate"
-                        + " directory times: " + e.getMessage() + "; run with --bootstrap again", e);
+                throw new MirrorException(MirrorException.CONFIGURATION, "cannot read " + source.source()
+                        + " to restate directory times: " + e.getMessage() + "; run with --bootstrap again", e);
+            }
+            return true;
+        }
+        for (int pass = 1; pass <= MAX_PASSES; pass++) {
+            int code = source.restateDirectories();
+            if (code < 0) {
+                log.line("bootstrap: interrupted; run with --bootstrap again to finish the copy");
+                return false;
+            }
+            if (code == 0) {
+                log.line("bootstrap: restated the directories' times from " + source.source() + " (rsync leaves"
+                        + " them unset in a copy where files vanished)");
+                return true;
             }
         }
-        MirrorState state = head < 0
-                ? new MirrorState(status.getQueueId(), MirrorState.NONE, MirrorState.NONE, Map.of())
-                : new MirrorState(status.getQueueId(), head - 1, trackFrom(head, status.getFirstIndex()), Map.of());
-        store.save(state, true);
-        log.line(String.format("bootstrap: copy done in %.1f s; streaming from index %d (writes made during the"
-                + " copy are replayed from there)", (System.nanoTime() - started) / 1e9, Math.max(head, 0)));
+        log.line("bootstrap: directories kept vanishing while their times were restated (a very busy writer);"
+                + " going on: a directory no record touches later may keep a wrong mtime. Check with 'teefs verify'"
+                + " once writers pause");
         return true;
     }
 
@@ -152,45 +197,5 @@ public final class Bootstrapper {
             }
         }
         return null;
-    }
-
-    /** rsync's exit code (0, 23 or 24), or -1 when a stop interrupted it. */
-    private int rsync() throws InterruptedException {
-        List<String> command = new ArrayList<>(List.of("rsync", "-aHAX", "--inplace", "--delete", "--numeric-ids"));
-        // progress: rsync's live line on a terminal; a summary (files, bytes, speed) in a log
-        command.add(System.console() != null ? "--info=progress2" : "--info=stats1");
-        command.add(isLocal(source) ? withSlash(Path.of(source).toAbsolutePath().toString()) : withSlash(source));
-        command.add(withSlash(options.target().toString()));
-        Process p;
-        try {
-            p = new ProcessBuilder(command).redirectErrorStream(true).inheritIO().start();
-        } catch (IOException e) {
-            throw new MirrorException(MirrorException.CONFIGURATION, "cannot run rsync (" + e.getMessage()
-                    + "): install it (apt-get install rsync)", e);
-        }
-        while (!p.waitFor(100, TimeUnit.MILLISECONDS)) {
-            if (stopRequested.getAsBoolean()) {
-                p.destroy();
-                p.waitFor(10, TimeUnit.SECONDS);
-                p.destroyForcibly();
-                log.line("bootstrap: interrupted; run with --bootstrap again to finish the copy");
-                return -1;
-            }
-        }
-        int code = p.exitValue();
-        if (code != 0 && code != RSYNC_VANISHED && code != RSYNC_PARTIAL) {
-            throw new MirrorException(MirrorException.CONFIGURATION, "rsync " + String.join(" ", command)
-                    + " failed with exit code " + code + ": fix what rsync printed above, then run with --bootstrap"
-                    + " again", null);
-        }
-        return code;
-    }
-
-    private static boolean isLocal(String source) {
-        return !source.contains("::") && !source.startsWith("rsync://") && !source.matches("^[^/]*:.*");
-    }
-
-    private static String withSlash(String s) {
-        return s.endsWith("/") ? s : s + "/";
     }
 }

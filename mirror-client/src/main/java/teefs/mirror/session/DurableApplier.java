@@ -24,6 +24,9 @@ import teefs.protocol.RecordType;
  * RENAME_EXCHANGE applied twice swaps back. So an exchange is bracketed by flushes: everything before it is durable
  * and saved first, and its own index is saved right after it.
  *
+ * <p>Inside a bootstrap window ({@link MirrorState#window()}), the engine reports renames and links to a
+ * {@link WindowRepair}, and the window is saved with each position until no record after it needs a repair.
+ *
  * <p>Not thread-safe: the mirror thread creates it, calls every method and closes it; it owns the engine.
  */
 final class DurableApplier implements AutoCloseable {
@@ -33,20 +36,30 @@ final class DurableApplier implements AutoCloseable {
     private final SyncMode sync;
     private final LongSupplier nanoClock;
     private final RecordDecoder decoder = new RecordDecoder();
+    private final StateLog log;
 
+    private WindowRepair repair;
     private MirrorState saved;
     private long applied;
     private boolean tracking;
     private boolean dirty;
     private long dirtySinceNanos;
 
+    DurableApplier(Path target, StateStore store, SyncMode sync, MirrorState start, LongSupplier nanoClock) {
+        this(target, store, sync, start, nanoClock, null, null);
+    }
+
     /**
      * Opens TARGET and restores the handle table of {@code start} (or prepares to rebuild it by tracking).
      *
+     * @param repair the repair of {@code start}'s bootstrap window, or null when it has none
+     * @param log    where the end of the window is told (null: nowhere)
      * @throws teefs.mirror.apply.TargetUnavailableException when TARGET is missing
      */
-    DurableApplier(Path target, StateStore store, SyncMode sync, MirrorState start, LongSupplier nanoClock) {
+    DurableApplier(Path target, StateStore store, SyncMode sync, MirrorState start, LongSupplier nanoClock,
+                   WindowRepair repair, StateLog log) {
         this.store = store;
+        this.log = log;
         this.sync = sync;
         this.nanoClock = nanoClock;
         this.saved = start;
@@ -68,6 +81,10 @@ final class DurableApplier implements AutoCloseable {
         }
         this.engine = e;
         this.targetSync = s;
+        if (repair != null && !repair.closedAfter(applied)) {
+            this.repair = repair;
+            e.repairWith(repair);
+        }
     }
 
     /** Sets where the server should start streaming so that nothing is skipped nor applied twice. */
@@ -117,6 +134,9 @@ final class DurableApplier implements AutoCloseable {
         }
         engine.apply(index, buffer, offset, length);
         applied = index;
+        if (repair != null && repair.closedAfter(applied)) {
+            closeWindow();
+        }
         if (!dirty) {
             dirty = true;
             dirtySinceNanos = nanoClock.getAsLong();
@@ -165,12 +185,27 @@ final class DurableApplier implements AutoCloseable {
             if (sync != SyncMode.NONE) {
                 targetSync.sync();
             }
-            MirrorState next = saved.applied(applied, engine.handles());
+            BootstrapWindow window = repair == null ? null : repair.window(applied);
+            if (repair != null && window == null) {
+                closeWindow();
+            }
+            MirrorState next = saved.applied(applied, engine.handles(), window);
             store.save(next, sync != SyncMode.NONE);
             saved = next;
             dirty = false;
         }
         return saved.lastApplied();
+    }
+
+    /** No record after the applied one needs a repair: the engine applies as outside any window from here. */
+    private void closeWindow() {
+        engine.repairWith(null);
+        if (log != null) {
+            log.line("bootstrap window applied (index " + repair.end() + " and the repairs' marks): "
+                    + repair.copies() + " repair(s) copied from the source; applying as usual from index "
+                    + (applied + 1));
+        }
+        repair = null;
     }
 
     @Override

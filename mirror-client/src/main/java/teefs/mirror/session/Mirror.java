@@ -4,6 +4,8 @@ import java.io.PrintStream;
 import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.locks.LockSupport;
 
+import teefs.broadcast.client.BroadcastClientException;
+import teefs.broadcast.client.StatusClient;
 import teefs.mirror.apply.ApplyException;
 import teefs.mirror.apply.TargetUnavailableException;
 import teefs.protocol.control.Welcome;
@@ -143,7 +145,27 @@ public final class Mirror {
         MirrorState state = store.load().orElseThrow(() -> new MirrorException(MirrorException.MUST_BOOTSTRAP,
                 "no saved position for target " + options.target() + " (state file " + store.file()
                         + " does not exist): run teefs mirror with --bootstrap --source STORE first", null));
-        return new DurableApplier(options.target(), store, options.sync(), state, System::nanoTime);
+        WindowRepair repair = null;
+        BootstrapWindow window = state.window();
+        if (window != null) {
+            repair = new WindowRepair(window, new SourceCopy(window.source(), options.target(), () -> stopping),
+                    this::serverHead, log);
+            log.line("bootstrap window: records up to index " + window.end() + (window.marks().isEmpty() ? ""
+                    : " (and " + window.marks().size() + " marked path(s))") + " copy the destination of each"
+                    + " rename and link again from " + window.source());
+        }
+        return new DurableApplier(options.target(), store, options.sync(), state, System::nanoTime, repair, log);
+    }
+
+    /** The server's head index now, for the marks of the bootstrap window's repairs. */
+    private long serverHead() {
+        try {
+            return StatusClient.fetch(options.address(), options.credential(), options.tlsTrust(), 10_000)
+                    .getHeadIndex();
+        } catch (BroadcastClientException e) {
+            throw new TargetUnavailableException(null, "cannot ask the server for its head index, which a repair of"
+                    + " the bootstrap window needs: " + e.getMessage(), 0);
+        }
     }
 
     private void sleep(long nanos) {

@@ -15,9 +15,16 @@ import java.util.TreeMap;
  * @param lastApplied the last index applied and durable on TARGET, or -1 when none (stream from the oldest)
  * @param trackFrom   first index to read for handles only, or -1 when the handle table below is complete
  * @param handles     handle → path as the apply engine had them right after {@code lastApplied}
+ * @param window      the bootstrap window still being applied, or null (none, or applied entirely)
  */
-public record MirrorState(String queueId, long lastApplied, long trackFrom, Map<Integer, String> handles) {
+public record MirrorState(String queueId, long lastApplied, long trackFrom, Map<Integer, String> handles,
+                          BootstrapWindow window) {
     public static final long NONE = -1;
+
+    /** A state outside any bootstrap window. */
+    public MirrorState(String queueId, long lastApplied, long trackFrom, Map<Integer, String> handles) {
+        this(queueId, lastApplied, trackFrom, handles, null);
+    }
 
     public MirrorState {
         if (queueId == null || queueId.isEmpty()) {
@@ -29,9 +36,14 @@ public record MirrorState(String queueId, long lastApplied, long trackFrom, Map<
         handles = java.util.Collections.unmodifiableMap(new TreeMap<>(handles));
     }
 
-    /** The state after applying up to {@code index}, with the engine's handles then; tracking is over. */
+    /** The state after applying up to {@code index}, with the engine's handles then; tracking and any window over. */
     public MirrorState applied(long index, Map<Integer, String> handlesNow) {
-        return new MirrorState(queueId, index, NONE, handlesNow);
+        return applied(index, handlesNow, null);
+    }
+
+    /** The state after applying up to {@code index}, inside bootstrap window {@code windowNow} (or null). */
+    public MirrorState applied(long index, Map<Integer, String> handlesNow, BootstrapWindow windowNow) {
+        return new MirrorState(queueId, index, NONE, handlesNow, windowNow);
     }
 
     /** Whether records must be read (not applied) before the first record to apply. */

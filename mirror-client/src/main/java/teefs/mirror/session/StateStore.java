@@ -25,16 +25,21 @@ import java.util.zip.CRC32C;
  * one, never a mix.
  *
  * <pre>
- *  "TEEFSMS1" (8 bytes) | version u32 = 1 | queue id (u16 length + UTF-8) | lastApplied i64 | trackFrom i64
- *  | handle count u32 | count × (handle u32, path length u32, path UTF-8) | CRC32C u32 of all bytes before
+ *  "TEEFSMS1" (8 bytes) | version u32 = 1 or 2 | queue id (u16 length + UTF-8) | lastApplied i64 | trackFrom i64
+ *  | handle count u32 | count × (handle u32, path length u32, path UTF-8)
+ *  | version 2 only, the bootstrap window: end i64 | source length u32, source UTF-8
+ *    | mark count u32 | count × (path length u32, path UTF-8, until i64)
+ *  | CRC32C u32 of all bytes before
  * </pre>
- * Big-endian (Java's DataOutput). A file with another magic or version, a wrong CRC or trailing bytes is refused.
+ * Big-endian (Java's DataOutput). A state without a bootstrap window is written as version 1, which teefs before
+ * the window read too. A file with another magic or version, a wrong CRC or trailing bytes is refused.
  *
  * <p>Not thread-safe: the mirror thread owns it.
  */
 public final class StateStore {
     private static final byte[] MAGIC = "TEEFSMS1".getBytes(StandardCharsets.US_ASCII);
     private static final int VERSION = 1;
+    private static final int VERSION_WINDOW = 2;
 
     private final Path file;
     private final Path temp;
@@ -126,16 +131,24 @@ public final class StateStore {
             ByteArrayOutputStream bytes = new ByteArrayOutputStream(256);
             DataOutputStream out = new DataOutputStream(bytes);
             out.write(MAGIC);
-            out.writeInt(VERSION);
+            out.writeInt(s.window() == null ? VERSION : VERSION_WINDOW);
             out.writeUTF(s.queueId());
             out.writeLong(s.lastApplied());
             out.writeLong(s.trackFrom());
             out.writeInt(s.handles().size());
             for (Map.Entry<Integer, String> e : s.handles().entrySet()) {
-                byte[] path = e.getValue().getBytes(StandardCharsets.UTF_8);
                 out.writeInt(e.getKey());
-                out.writeInt(path.length);
-                out.write(path);
+                writeString(out, e.getValue());
+            }
+            BootstrapWindow w = s.window();
+            if (w != null) {
+                out.writeLong(w.end());
+                writeString(out, w.source());
+                out.writeInt(w.marks().size());
+                for (Map.Entry<String, Long> e : w.marks().entrySet()) {
+                    writeString(out, e.getKey());
+                    out.writeLong(e.getValue());
+                }
             }
             out.flush();
             CRC32C crc = new CRC32C();
@@ -164,8 +177,8 @@ public final class StateStore {
             throw new IOException("not a teefs mirror state");
         }
         int version = in.readInt();
-        if (version != VERSION) {
-            throw new IOException("version " + version + ", this teefs reads " + VERSION);
+        if (version != VERSION && version != VERSION_WINDOW) {
+            throw new IOException("version " + version + ", this teefs reads " + VERSION + " and " + VERSION_WINDOW);
         }
         String queueId = in.readUTF();
         long lastApplied = in.readLong();
@@ -177,17 +190,42 @@ public final class StateStore {
         Map<Integer, String> handles = new TreeMap<>();
         for (int i = 0; i < count; i++) {
             int handle = in.readInt();
-            int length = in.readInt();
-            if (length < 0 || length > 1 << 16) {
-                throw new IOException("absurd path length " + length);
+            handles.put(handle, readString(in));
+        }
+        BootstrapWindow window = null;
+        if (version == VERSION_WINDOW) {
+            long end = in.readLong();
+            String source = readString(in);
+            int marks = in.readInt();
+            if (marks < 0 || marks > 1 << 24) {
+                throw new IOException("absurd mark count " + marks);
             }
-            byte[] path = new byte[length];
-            in.readFully(path);
-            handles.put(handle, new String(path, StandardCharsets.UTF_8));
+            Map<String, Long> paths = new TreeMap<>();
+            for (int i = 0; i < marks; i++) {
+                String path = readString(in);
+                paths.put(path, in.readLong());
+            }
+            window = new BootstrapWindow(end, source, paths);
         }
         if (in.read() != -1) {
             throw new EOFException("trailing bytes");
         }
-        return new MirrorState(queueId, lastApplied, trackFrom, handles);
+        return new MirrorState(queueId, lastApplied, trackFrom, handles, window);
+    }
+
+    private static void writeString(DataOutputStream out, String s) throws IOException {
+        byte[] bytes = s.getBytes(StandardCharsets.UTF_8);
+        out.writeInt(bytes.length);
+        out.write(bytes);
+    }
+
+    private static String readString(DataInputStream in) throws IOException {
+        int length = in.readInt();
+        if (length < 0 || length > 1 << 16) {
+            throw new IOException("absurd path length " + length);
+        }
+        byte[] bytes = new byte[length];
+        in.readFully(bytes);
+        return new String(bytes, StandardCharsets.UTF_8);
     }
 }

@@ -1,0 +1,235 @@
+package teefs.mirror.session;
+
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.TreeMap;
+import java.util.TreeSet;
+import java.util.function.LongSupplier;
+
+import teefs.mirror.apply.BootstrapRepair;
+import teefs.mirror.apply.TargetUnavailableException;
+
+/**
+ * Repairs TARGET while the records of a bootstrap window are applied: each RENAME and LINK copies its destination
+ * again from the bootstrap source, at that moment, with rsync ({@link SourceCopy#copyPaths}).
+ *
+ * <h2>Why the window needs it</h2>
+ * The bootstrap notes the head index H, copies SOURCE with rsync while writers go on, notes the head E right after
+ * its last copy, then applies the journal from H. rsync lists a directory, then copies its entries one by one, each
+ * by its name at that moment: the copy is fuzzy. What the copy got under a name is some state, between H and E, of
+ * whatever file had that name when rsync reached it — or nothing, when the name vanished between listing and copy.
+ * Records replayed over that copy are right for every file that kept its name: they are physical and idempotent
+ * (write these bytes at that offset, truncate to that size, set that mode, that mtime), so a file that is "ahead"
+ * reaches its final state once the records after its copy are applied again. They are wrong where a name does not
+ * hold the file the record acts on:
+ * <ul>
+ *   <li>a file (or a directory, with its whole subtree) renamed X→Y after rsync listed X and before it copied X is
+ *       under neither name: X vanished, Y was never listed, and the RENAME finds no source (which outside the window
+ *       means "applied already");</li>
+ *   <li>a LINK whose existing name vanished the same way;</li>
+ *   <li>a name reused: with {@code log.1→log.2, log→log.1} done between listing and copy, TARGET's {@code log.1}
+ *       holds the old {@code log}, and replaying {@code RENAME log.1→log.2} moves the wrong file to {@code log.2},
+ *       which no later record rewrites. rsync reports nothing: both names existed when it copied them.</li>
+ * </ul>
+ * A RENAME or LINK is the only record that gives a name to a file that had another one: so after each (as applied
+ * on TARGET, whatever it found) its destination is copied again from SOURCE. A LINK copies its existing name too, in
+ * the same rsync run, so that the two names are one inode on TARGET when they are one on SOURCE; a later copy of any
+ * name a LINK of the window named copies all of them together, for the same reason.
+ *
+ * <h2>Why replaying the rest over the newer copy converges</h2>
+ * The copy holds Y's state at a moment T after the record (index i) was journaled, and the records between i and T
+ * are applied again over it. For Y's contents and attributes this is the idempotence above: each record sets an
+ * absolute value, the last one before T set what the copy holds, and records after T continue from there. For Y's
+ * identity: either Y still names at T the file the record moved — the copy is that file, ahead — or a record
+ * between i and T changed what Y names, and that record is applied later and settles Y again: an UNLINK removes the
+ * copy, a CREATE after it makes a new file that its writes fill, another RENAME or LINK onto Y copies Y again. When
+ * Y no longer exists in SOURCE, nothing is copied: TARGET keeps what the rename put there (or nothing), and the
+ * record that took Y away (an UNLINK, a RENAME to Z, a RENAME of Y's directory) is still to be applied and removes
+ * it or copies Z in its turn. A directory's copy brings its whole subtree, and what TARGET held under it that SOURCE
+ * no longer has is deleted: each such entry was explained by a record between i and T, which now finds nothing.
+ *
+ * <p>One case reaches past the window: a copy taken at T may hold, under Y, a file that a record between i and T
+ * renamed away (and another took its name), and that record may come after E. So each copied path is marked with
+ * the server's head index right after the copy, and until that index a RENAME or LINK from a marked path, from under
+ * it or from above it is repaired too, which marks its destination in turn. Marks follow a file only while the
+ * mirror lags behind the copy; they are saved with the window, so a restart inside it still repairs.
+ *
+ * <h2>Confinement</h2>
+ * Paths reach rsync only through {@link SourceCopy#copyPaths}: checked by PathGuard, and copied by rsync's own
+ * recursion from SOURCE's root to TARGET's root, which follows no symlink on either side.
+ *
+ * <p>Not thread-safe: the mirror thread owns it (through the apply engine and the {@link DurableApplier}).
+ */
+final class WindowRepair implements BootstrapRepair {
+    /** Copies of a path tried while rsync reports a partial transfer (a file truncated under it, say). */
+    private static final int PARTIAL_ATTEMPTS = 5;
+    /** Repairs logged one line each; the rest are counted in the closing line. */
+    private static final int LOGGED = 20;
+
+    private final long end;
+    private final SourceCopy source;
+    private final LongSupplier serverHead;
+    private final StateLog log;
+    /** Copied path → the server's head index right after its copy. */
+    private final Map<String, Long> marks;
+    /** The largest index of {@link #marks}: no record after it needs a repair (once {@link #pending} is empty). */
+    private long marksUntil = Long.MIN_VALUE;
+    /** Copied paths whose head index is not known yet: asked for only when needed (a network round trip). */
+    private final Set<String> pending = new TreeSet<>();
+    /** The names LINK records of the window gave (kept current through renames): copied together. */
+    private final Set<String> linkedNames = new TreeSet<>();
+    private long copies;
+
+    /**
+     * @param serverHead the server's head index now; throws {@link TargetUnavailableException} when it cannot tell
+     */
+    WindowRepair(BootstrapWindow window, SourceCopy source, LongSupplier serverHead, StateLog log) {
+        this.end = window.end();
+        this.source = source;
+        this.serverHead = serverHead;
+        this.log = log;
+        this.marks = new TreeMap<>(window.marks());
+        marks.values().forEach(until -> marksUntil = Math.max(marksUntil, until));
+    }
+
+    long end() {
+        return end;
+    }
+
+    /** Copies (rsync runs) made so far by this process. */
+    long copies() {
+        return copies;
+    }
+
+    @Override
+    public boolean renamed(long index, String from, String to, boolean exchange) {
+        boolean repair = index <= end || marked(index, from) || exchange && marked(index, to);
+        moveNames(from, to, exchange);
+        if (!repair) {
+            return false;
+        }
+        List<String> paths = new ArrayList<>(exchange ? List.of(from, to) : List.of(to));
+        copy(index, exchange ? "RENAME_EXCHANGE" : "RENAME", paths);
+        return true;
+    }
+
+    @Override
+    public boolean linked(long index, String existing, String created) {
+        if (index > end && !marked(index, existing)) {
+            return false;
+        }
+        linkedNames.add(existing);
+        linkedNames.add(created);
+        copy(index, "LINK", new ArrayList<>(List.of(existing, created)));
+        return true;
+    }
+
+    /**
+     * The window to save with a position after {@code applied}, or null when no record after it needs a repair.
+     * Asks the server for its head when copies made since the last call are not marked yet.
+     */
+    BootstrapWindow window(long applied) {
+        resolvePending();
+        marks.values().removeIf(until -> until <= applied);
+        return applied >= end && marks.isEmpty() ? null : new BootstrapWindow(end, source.source(), marks);
+    }
+
+    /** Whether no record after {@code applied} can need a repair (without asking the server anything). */
+    boolean closedAfter(long applied) {
+        return applied >= end && pending.isEmpty() && applied >= marksUntil;
+    }
+
+    private void copy(long index, String type, List<String> paths) {
+        if (paths.stream().anyMatch(p -> linkedNames.stream().anyMatch(n -> related(p, n)))) {
+            for (String n : linkedNames) {
+                if (!paths.contains(n)) {
+                    paths.add(n);
+                }
+            }
+        }
+        int code;
+        int attempt = 0;
+        try {
+            do {
+                code = source.copyPaths(paths);
+            } while (code == SourceCopy.PARTIAL && ++attempt < PARTIAL_ATTEMPTS);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw unavailable(index, type, paths, "interrupted");
+        } catch (MirrorException e) {
+            throw unavailable(index, type, paths, e.getMessage());
+        }
+        if (code != 0 && code != SourceCopy.VANISHED) {
+            throw unavailable(index, type, paths, "rsync failed with exit code " + code
+                    + (code == SourceCopy.PARTIAL ? " in each of " + PARTIAL_ATTEMPTS + " copies" : "")
+                    + " (see what it printed above)");
+        }
+        pending.addAll(paths);
+        if (++copies <= LOGGED) {
+            log.line("bootstrap window: record #" + index + " " + type + ": copied " + paths + " again from "
+                    + source.source() + (copies == LOGGED ? " (further copies are counted, not shown)" : ""));
+        }
+    }
+
+    private TargetUnavailableException unavailable(long index, String type, List<String> paths, String why) {
+        return new TargetUnavailableException(index, type, paths.get(0), "cannot copy " + paths + " again from the"
+                + " bootstrap source " + source.source() + ", as a record of the bootstrap window needs: " + why
+                + "; retrying (a remote source must be reachable until the mirror has applied index " + end + ")",
+                0, null);
+    }
+
+    /** Whether a copy marked until at least {@code index} is {@code path}, or under it, or above it. */
+    private boolean marked(long index, String path) {
+        if (!pending.isEmpty() && pending.stream().anyMatch(p -> related(p, path))) {
+            resolvePending();
+        }
+        for (Map.Entry<String, Long> m : marks.entrySet()) {
+            if (m.getValue() >= index && related(m.getKey(), path)) {
+                return true;
+            }
+        }
+        return false;
+    }
+
+    private void resolvePending() {
+        if (pending.isEmpty()) {
+            return;
+        }
+        long head = serverHead.getAsLong();
+        for (String p : pending) {
+            marks.merge(p, head, Math::max);
+        }
+        marksUntil = Math.max(marksUntil, head);
+        pending.clear();
+    }
+
+    /** Moves the linked names (and anything under them) along a rename, as the engine moves handles. */
+    private void moveNames(String from, String to, boolean exchange) {
+        if (linkedNames.isEmpty()) {
+            return;
+        }
+        List<String> moved = new ArrayList<>();
+        List<String> swapped = new ArrayList<>();
+        for (String n : linkedNames) {
+            if (related(from, n) && n.length() >= from.length()) {
+                moved.add(n);
+            } else if (exchange && related(to, n) && n.length() >= to.length()) {
+                swapped.add(n);
+            }
+        }
+        linkedNames.removeAll(moved);
+        linkedNames.removeAll(swapped);
+        moved.forEach(n -> linkedNames.add(to + n.substring(from.length())));
+        swapped.forEach(n -> linkedNames.add(from + n.substring(to.length())));
+    }
+
+    /** Whether one of the paths is the other or lies under it. */
+    static boolean related(String a, String b) {
+        String shorter = a.length() <= b.length() ? a : b;
+        String longer = a.length() <= b.length() ? b : a;
+        return longer.startsWith(shorter)
+                && (longer.length() == shorter.length() || longer.charAt(shorter.length()) == '/');
+    }
+}
