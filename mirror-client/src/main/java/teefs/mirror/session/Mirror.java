@@ -5,6 +5,7 @@ import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.locks.LockSupport;
 
 import teefs.broadcast.client.BroadcastClientException;
+import teefs.broadcast.client.ClientOptions;
 import teefs.broadcast.client.StatusClient;
 import teefs.mirror.apply.ApplyException;
 import teefs.mirror.apply.TargetUnavailableException;
@@ -160,8 +161,8 @@ public final class Mirror {
     /** The server's head index now, for the marks of the bootstrap window's repairs. */
     private long serverHead() {
         try {
-            return StatusClient.fetch(options.address(), options.credential(), options.tlsTrust(), 10_000)
-                    .getHeadIndex();
+            return StatusClient.fetch(new ClientOptions().address(options.address())
+                    .credential(options.credential()).tls(options.tls()), 10_000).getHeadIndex();
         } catch (BroadcastClientException e) {
             throw new TargetUnavailableException(null, "cannot ask the server for its head index, which a repair of"
                     + " the bootstrap window needs: " + e.getMessage(), 0);
