@@ -42,7 +42,8 @@ class JournalQueueFullTest {
     void writesFailWithEnospcWhileTheQueueDiskIsFullAndWorkAgainOnceItIsNot() throws Exception {
         Fuse.assumeAvailable();
         queueFs = Files.createDirectories(root.resolve("queuefs"));
-        // a 96 MiB tmpfs for the queue, with a 16 MiB reserve: about 80 MiB of journal fit
+        // a 96 MiB tmpfs for the queue, with a 16 MiB reserve (kept free, and as much again allocated ahead in the
+        // current cycle file): about 64 MiB of journal fit
         sh(root, "mount -t tmpfs -o size=96m teefs-queue-test " + queueFs);
         try (JournalFixture j = new JournalFixture(root.resolve("j"), queueFs.resolve("q"))) {
             j.start("--reserve", "16M", "--sync", "none");
