@@ -37,7 +37,7 @@ import teefs.posix.Stat;
  *
  * <p>Not thread-safe: the appending thread owns it.
  */
-final class SpaceReservation implements AutoCloseable {
+final class SpaceReservation {
     private static final Logger LOG = LoggerFactory.getLogger(SpaceReservation.class);
     static final String PRECREATED_SUFFIX = ".precreated";
     /** Appends need at least this much room ahead: the longest frame, a Chronicle index array, the end marker. */
@@ -66,20 +66,6 @@ final class SpaceReservation implements AutoCloseable {
         this.window = Math.max(window, MIN_WINDOW);
         this.usableSpace = usableSpace;
         deleteStalePrecreated();
-    }
-
-    long window() {
-        return window;
-    }
-
-    /** The file the reservation is for, or null. */
-    Path file() {
-        return file;
-    }
-
-    /** The end of the allocated range of {@link #file()}. */
-    long reservedEnd() {
-        return reservedEnd;
     }
 
     /** True when {@code [position, position + bytes)} of {@code cycleFile} is reserved (or cannot be). Cheap. */
@@ -280,10 +266,5 @@ final class SpaceReservation implements AutoCloseable {
         } catch (IOException e) {
             LOG.debug("cannot delete {}: {}", p, e.toString());
         }
-    }
-
-    @Override
-    public void close() {
-        // nothing held open: every call opens and closes its own descriptor
     }
 }
