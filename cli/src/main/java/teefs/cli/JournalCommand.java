@@ -54,7 +54,8 @@ final class JournalCommand implements Callable<Integer> {
     long batchMillis;
 
     @Option(names = "--reserve", paramLabel = "BYTES", defaultValue = "64M",
-            description = "Refuse changes (ENOSPC) while QUEUE's filesystem has less free space than this. "
+            description = "Refuse changes (ENOSPC) while QUEUE's filesystem has less free space than this; "
+                + "the journal also keeps this much allocated ahead in its current queue file. "
                 + "Default: ${DEFAULT-VALUE}")
     String reserve;
 

@@ -14,7 +14,6 @@ import java.util.List;
 import java.util.Random;
 
 import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.Disabled;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.io.TempDir;
@@ -30,7 +29,7 @@ import org.junit.jupiter.api.io.TempDir;
  */
 @Timeout(900)
 class FaultSuiteTest {
-    @TempDir
+    @TempDir(cleanup = org.junit.jupiter.api.io.CleanupMode.ON_SUCCESS)
     Path root;
     private final List<Path> tmpfs = new ArrayList<>();
     private final List<String> report = new ArrayList<>();
@@ -43,9 +42,6 @@ class FaultSuiteTest {
     }
 
     @Test
-    @Disabled("intermittent in scenario 6 (queue disk full): the test fills the disk while writes run; one that passed "
-            + "the space check can fault on the full disk and fail-stop the mount (EIO, nothing unjournaled) instead "
-            + "of answering ENOSPC, and it stays stopped until restarted. Needs in-process recovery (issue 5)")
     void everyFaultEndsInThreeVerifiedMirrors() throws Exception {
         Fuse.assumeAvailable();
         long seed = Long.getLong("teefs.fault.seed", System.nanoTime());

@@ -9,6 +9,8 @@ import java.nio.file.StandardOpenOption;
 
 import org.agrona.concurrent.UnsafeBuffer;
 
+import teefs.posix.Posix;
+
 /**
  * A one-slot redo log that closes the window between "STORE changed" and "the record is in the queue".
  *
@@ -48,12 +50,35 @@ final class IntentLog implements AutoCloseable {
             if (channel.size() < SIZE) {
                 channel.write(java.nio.ByteBuffer.allocate(1), SIZE - 1);
             }
+            allocate(file);
             mapped = channel.map(FileChannel.MapMode.READ_WRITE, 0, SIZE);
         } catch (IOException e) {
             throw new IllegalStateException("cannot open the intent log " + file + ": " + e.getMessage()
                     + " (the queue directory must be writable)", e);
         }
         slot = new UnsafeBuffer(mapped);
+    }
+
+    /**
+     * Gives every page of the slot its blocks now: the slot is written through the mapping, and the first store into
+     * a page without blocks on a full disk is a SIGBUS, not an error (docs/JOURNAL.md, "Queue space").
+     */
+    private static void allocate(Path file) throws IOException {
+        int fd = Posix.LIBC.open(file.toString(), Posix.O_WRONLY | Posix.O_CLOEXEC, 0);
+        if (fd < 0) {
+            throw new IOException("cannot open: " + Posix.strerror(Posix.errno()));
+        }
+        try {
+            if (Posix.LIBC.fallocate(fd, 0, 0, SIZE) != 0) {
+                int errno = Posix.errno();
+                if (errno != Posix.EOPNOTSUPP && errno != Posix.ENOSYS) {
+                    throw new IOException("cannot allocate its " + SIZE + " bytes: " + Posix.strerror(errno)
+                            + " (free space on the queue's filesystem)");
+                }
+            }
+        } finally {
+            Posix.LIBC.close(fd);
+        }
     }
 
     void begin(int type, byte[] first, byte[] second, long a, long b, long inode) {

@@ -41,10 +41,13 @@ import teefs.queue.QueueFullException;
  * in exactly the order the journal lists them, whatever thread FUSE calls us on. Reads, getattr and readdir take no
  * lock and cost what a plain passthrough costs.
  *
- * <p><b>Nothing acknowledged is lost.</b> The queue's free space is checked before STORE is touched (a full queue
- * answers ENOSPC and changes nothing). If an append fails after STORE changed, the operation answers EIO, the intent
- * stays in the {@link IntentLog}, and the mount refuses every further mutation until it is restarted, when
- * {@link Recovery} journals what STORE shows: STORE and QUEUE never silently diverge.
+ * <p><b>Nothing acknowledged is lost.</b> Before STORE is touched, the journal reserves the queue space the
+ * mutation's records need: a queue disk below the free-space reserve, or one that cannot give the blocks, answers
+ * ENOSPC and nothing changes; the next mutation tries again, so freeing space is all it takes. Once reserved, the
+ * appends cannot meet a full disk (docs/JOURNAL.md, "Queue space"). If an append still fails after STORE changed (a
+ * fault of another kind), the operation answers EIO, the intent stays in the {@link IntentLog}, and the mount refuses
+ * every further mutation until it is restarted, when {@link Recovery} journals what STORE shows: STORE and QUEUE
+ * never silently diverge.
  *
  * <p><b>Errors.</b> A callback never throws (jnr-fuse would answer success): each catches everything and answers
  * with an errno.
@@ -116,7 +119,7 @@ final class JournalFs extends FuseStubFS {
         lock.lock();
         try {
             try {
-                journal.ensureSpace(queueBytes);
+                journal.reserve(queueBytes);
             } catch (QueueFullException e) {
                 LOG.warn("{} {}: refused with ENOSPC: {}", what, path, e.getMessage());
                 return -Posix.ENOSPC;
@@ -606,9 +609,9 @@ final class JournalFs extends FuseStubFS {
         lock.lock();
         try {
             try {
-                journal.ensureSpace(size + 256 + (file.associated ? 0 : file.path().length() * 4L));
+                journal.reserve(size + 256 + (file.associated ? 0 : file.path().length() * 4L));
                 // the data goes to the queue before STORE changes: a queue disk filled meanwhile by someone else
-                // is refused here with ENOSPC, not discovered after the pwrite (which would stop the mount)
+                // is refused here with ENOSPC (write(2) of the side file), not discovered after the pwrite
                 journal.stageWrite(buf.address(), (int) size);
             } catch (QueueFullException e) {
                 LOG.warn("write {}: refused with ENOSPC: {}", path, e.getMessage());

@@ -50,6 +50,7 @@ final class RecordJournal implements AutoCloseable {
     /** Starts a journal session: every handle of an earlier (crashed or stopped) session is declared dead. */
     void startSession() {
         sessionId = ThreadLocalRandom.current().nextLong();
+        reserve(4096);
         checkpoint();
     }
 
@@ -64,8 +65,27 @@ final class RecordJournal implements AutoCloseable {
         utimens(rootPath, root);
     }
 
-    void ensureSpace(long bytes) {
-        appender.ensureSpace(bytes);
+    /**
+     * Makes room in the queue for the records of one mutation of about {@code bytes}, before STORE is touched; the
+     * first record of a new cycle is preceded by a checkpoint of every open handle, so room for that too.
+     *
+     * @throws teefs.queue.QueueFullException when the queue's disk has no room; nothing changed
+     */
+    void reserve(long bytes) {
+        appender.reserve(bytes);
+        if (queue.currentCycle() != checkpointCycle) {
+            appender.reserve(bytes + checkpointBytes());
+        }
+    }
+
+    /** What {@link #checkpoint} will append, at most. */
+    private long checkpointBytes() {
+        long entries = 0;
+        for (OpenFile file : handles.associated()) {
+            entries += 4 + 2 + file.pathBytes().length;
+        }
+        long records = 1 + entries / (RecordHeader.MAX_RECORD_LENGTH - 64 - 4096);
+        return entries + records * 128;
     }
 
     /** Marks records encoded from now on as emitted by crash recovery. */

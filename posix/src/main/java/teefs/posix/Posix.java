@@ -45,6 +45,10 @@ public final class Posix {
     public static final int S_IFCHR = 020000;
     public static final int S_IFIFO = 010000;
 
+    /** fallocate(2) mode bits: allocate without changing the file's size; deallocate a range (with KEEP_SIZE). */
+    public static final int FALLOC_FL_KEEP_SIZE = 1;
+    public static final int FALLOC_FL_PUNCH_HOLE = 2;
+
     public static final int XATTR_CREATE = 1;
     public static final int XATTR_REPLACE = 2;
 

@@ -5,9 +5,11 @@ package teefs.queue;
  *
  * @param sync           when appended records are forced to the disk
  * @param batchMillis    with {@link SyncLevel#BATCH}: the longest a record waits before it is forced
- * @param reserveBytes   appends are refused (with {@link QueueFullException}) while the queue's filesystem has less
- *                       free space than this: Chronicle writes through mmap, and a write into a sparse page of a full
- *                       disk cannot fail politely
+ * @param reserveBytes   {@link JournalAppender#reserve} refuses (with {@link QueueFullException}) while the queue's
+ *                       filesystem has less free space than this; it is also how far ahead of the write position the
+ *                       cycle file's blocks are kept allocated (at least {@link SpaceReservation#MIN_WINDOW}):
+ *                       Chronicle writes through mmap, and a write into a sparse page of a full disk cannot fail
+ *                       politely (docs/JOURNAL.md, "Queue space")
  */
 public record AppendOptions(SyncLevel sync, long batchMillis, long reserveBytes) {
     public static final long DEFAULT_BATCH_MILLIS = 100;

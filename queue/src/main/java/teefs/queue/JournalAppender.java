@@ -4,9 +4,12 @@ import java.io.File;
 import java.io.IOException;
 import java.nio.file.FileStore;
 import java.nio.file.Files;
+import java.nio.file.Path;
 
 import org.agrona.DirectBuffer;
 import org.agrona.concurrent.UnsafeBuffer;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 import teefs.protocol.RecordHeader;
 import teefs.protocol.RecordType;
@@ -18,15 +21,25 @@ import net.openhft.chronicle.wire.DocumentContext;
 /**
  * Appends raw record frames to a {@link JournalQueue}, one Chronicle document per frame.
  *
+ * <p><b>Space.</b> {@link #reserve} comes first, before the caller changes anything: it refuses (with
+ * {@link QueueFullException}) while the queue's filesystem is below the free-space reserve, and it makes sure the
+ * blocks the following appends will write are allocated ({@link SpaceReservation}), in the cycle file they will go
+ * to ({@link CycleClock}). Appends themselves never refuse for space: after {@code reserve} returned, an append
+ * cannot meet a full disk, whoever fills it meanwhile.
+ *
  * <p>Not thread-safe: callers serialize every use (journal-fs holds its journal lock), possibly from different
  * threads (FUSE's pool), so Chronicle's own one-thread check is turned off. Data is copied once, from the caller's
  * memory (a heap array, a direct buffer or a native FUSE pointer wrapped in an Agrona buffer) into the queue's
  * mapped file. A failed append leaves nothing visible to readers.
  */
 public final class JournalAppender implements AutoCloseable {
+    private static final Logger LOG = LoggerFactory.getLogger(JournalAppender.class);
     private static final byte[] ZEROS = new byte[16];
     /** WRITE data at least this large goes to a {@link DataLog} side file instead of the mapped cycle file. */
     static final int SIDE_DATA_THRESHOLD = 32 * 1024;
+    /** Room an append may take beyond its frame: a new Chronicle index array (4096 longs), header, padding. */
+    private static final long APPEND_MARGIN = 64 << 10;
+    private static final int NOT_HELD = Integer.MIN_VALUE;
 
     private final JournalQueue queue;
     private final ExcerptAppender appender;
@@ -44,6 +57,18 @@ public final class JournalAppender implements AutoCloseable {
     private long stagedOffset;
     private final UnsafeBuffer refScratch = new UnsafeBuffer(new byte[DataRef.DOCUMENT_LENGTH]);
 
+    private final CycleClock clock;
+    private final SpaceReservation reservation;
+    /** The cycle (and its file) the clock is held in: where appends go until the next {@link #reserve} moves on. */
+    private int heldCycle = NOT_HELD;
+    private Path heldFile;
+    /** Where the next document of {@link #heldFile} starts, or a position beyond it. */
+    private long heldPosition;
+    /** The cycle and file of the last append, and where its document ended (the next one's start). */
+    private int writtenCycle = NOT_HELD;
+    private Path writtenFile;
+    private long writtenEnd = -1;
+
     JournalAppender(JournalQueue queue, ExcerptAppender appender, AppendOptions options) {
         this.queue = queue;
         this.appender = appender;
@@ -54,6 +79,14 @@ public final class JournalAppender implements AutoCloseable {
         } catch (IOException e) {
             throw new QueueException("cannot inspect the filesystem of " + queue.dir() + ": " + e.getMessage(), e);
         }
+        this.clock = queue.clock();
+        this.reservation = new SpaceReservation(queue.dir(), options.reserveBytes(), () -> {
+            refreshSpace();
+            return usableBytes;
+        });
+        // Chronicle's metadata file (directory listing, locks) is mapped too, and written at each roll: all of it gets
+        // blocks now, while it is small (a fresh queue's is 128 KiB with one page written)
+        reservation.allocateWhole(queue.dir().resolve(JournalQueue.METADATA_FILE));
         this.flusher = options.sync() == SyncLevel.NONE ? null : new QueueFlusher(queue.dir(), options);
         this.dataLog = new DataLog(queue.dir());
         refreshSpace();
@@ -68,7 +101,11 @@ public final class JournalAppender implements AutoCloseable {
      * Appends one frame made of a head (header and fixed fields), an optional body (write data, often native FUSE
      * memory) and {@code zeroPadding} zero bytes. Returns the frame's queue index.
      *
-     * @throws QueueFullException when the queue's filesystem is below the free-space reserve; nothing was written
+     * <p>Call {@link #reserve} first: an append never refuses for lack of free space (that would come after the
+     * caller changed STORE), it only makes sure, as a safety net, that its own frame is inside the reservation.
+     *
+     * @throws QueueFullException only when nothing was reserved and the space for this frame cannot be; nothing was
+     *                            written
      * @throws QueueException     when Chronicle failed; nothing was made visible
      */
     public long append(DirectBuffer head, int headOffset, int headLength,
@@ -77,19 +114,14 @@ public final class JournalAppender implements AutoCloseable {
         boolean sideData = bodyLength >= SIDE_DATA_THRESHOLD && body.byteArray() == null
                 && headLength == DataRef.HEAD_LENGTH
                 && RecordHeader.typeCode(head, headOffset) == RecordType.WRITE.code();
-        boolean staged = sideData && stagedLength == bodyLength && stagedAddress == body.addressOffset() + bodyOffset;
-        // a staged write's space was checked when its data was staged, before STORE changed: checking again now
-        // would count its own data against it, and a refusal here would come after STORE changed
-        if (!staged) {
-            ensureSpace(total);
-        }
+        ensureReserved(sideData ? DataRef.DOCUMENT_LENGTH : total);
         if (sideData) {
-            return appendWithSideData(head, headOffset, body, bodyOffset, bodyLength, total);
+            return appendWithSideData(head, headOffset, body, bodyOffset, bodyLength);
         }
         return appendDocument(head, headOffset, headLength, body, bodyOffset, bodyLength, zeroPadding);
     }
 
-    /** Writes one Chronicle document from the given parts; the caller has checked the space. */
+    /** Writes one Chronicle document from the given parts, into reserved space. */
     private long appendDocument(DirectBuffer head, int headOffset, int headLength,
                                 DirectBuffer body, int bodyOffset, int bodyLength, int zeroPadding) {
         DocumentContext dc = appender.writingDocument();
@@ -118,17 +150,87 @@ public final class JournalAppender implements AutoCloseable {
         return index;
     }
 
+    // ---- space ---------------------------------------------------------------------------------------------------
+
     /**
-     * Writes a large WRITE's data to the side file now, before the caller changes STORE, so that a full queue disk
-     * is refused ({@link QueueFullException}) while nothing has changed yet. The next {@link #append} of a WRITE with
-     * the same body address and length uses the staged data instead of writing it again. Does nothing for data that
-     * would stay inline.
+     * Makes room for the appends of one mutation of about {@code bytes} (queue and side-file bytes together), before
+     * the caller changes anything. Refuses while the queue's filesystem has less free space than the reserve (one
+     * statvfs, about a microsecond: another process can fill the disk between two mutations), then makes sure the
+     * cycle file the appends will go to has blocks allocated well ahead of them ({@link SpaceReservation}): from
+     * here on, nothing the following appends write can meet a full disk. When the hour has changed, this is where
+     * the new cycle's file is prepared and appends are let into it.
+     *
+     * @throws QueueFullException when there is not enough free space; nothing was written, and the next call tries
+     *                            again
+     */
+    public void reserve(long bytes) {
+        refreshSpace();
+        if (usableBytes - bytes < options.reserveBytes()) {
+            throw new QueueFullException("queue filesystem of " + queue.dir() + " has " + (usableBytes >> 20)
+                    + " MiB free, below the reserve of " + (options.reserveBytes() >> 20)
+                    + " MiB: free space there (or let the broadcaster trim acknowledged cycles)");
+        }
+        reserveBlocks(bytes + APPEND_MARGIN, true);
+    }
+
+    /** The safety net of an append whose caller did not {@link #reserve}: its own frame, in the held cycle. */
+    private void ensureReserved(long bytes) {
+        if (heldCycle == NOT_HELD || !reservation.covers(heldFile, heldPosition, bytes + APPEND_MARGIN)) {
+            // moving to a new cycle here would skip the caller's checkpoint of it: stay, unless nothing is held yet
+            reserveBlocks(bytes + APPEND_MARGIN, heldCycle == NOT_HELD);
+        }
+    }
+
+    private void reserveBlocks(long bytes, boolean mayMove) {
+        int cycle = mayMove ? Math.max(clock.wallCycle(), heldCycle) : heldCycle;
+        if (cycle == heldCycle) {
+            reservation.ensure(heldFile, heldPosition, bytes);
+            return;
+        }
+        Path file = queue.cycleFile(cycle);
+        long position = file.equals(writtenFile) ? writtenEnd
+                : Files.exists(file) ? queue.writePositionBound(cycle) : 0;
+        reservation.ensure(file, position, bytes);
+        heldCycle = cycle;
+        heldFile = file;
+        heldPosition = position;
+        clock.hold(cycle);
+    }
+
+    /** Where the last append ended, and a roll: the file left behind gives back its reservation. */
+    private void afterWrite() {
+        int cycle = appender.cycle();
+        long end = appender.wire().bytes().writePosition();
+        if (cycle != writtenCycle) {
+            Path file = cycle == heldCycle ? heldFile : queue.cycleFile(cycle);
+            if (cycle != heldCycle) {
+                LOG.warn("appended to cycle {} ({}) while the space reserved is in cycle {} ({})", cycle, file,
+                        heldCycle, heldFile);
+            }
+            if (writtenFile != null && reservation.isRetired(writtenFile)) {
+                reservation.releaseRetired(writtenEnd);
+            }
+            writtenCycle = cycle;
+            writtenFile = file;
+        }
+        writtenEnd = end;
+        if (cycle == heldCycle) {
+            heldPosition = end;
+        }
+    }
+
+    /**
+     * Writes a large WRITE's data to the side file now (with write(2), which answers a full disk with ENOSPC), after
+     * {@link #reserve} and before the caller changes STORE, so that a full queue disk is refused
+     * ({@link QueueFullException}) while nothing has changed yet. The next {@link #append} of a WRITE with the same
+     * body address and at most that length (STORE may take fewer bytes than asked) refers to the staged data instead
+     * of writing it again. Does nothing for data that would stay inline.
      */
     public void stageSideData(long address, int length) {
+        stagedLength = -1;
         if (length < SIDE_DATA_THRESHOLD) {
             return;
         }
-        ensureSpace(length + DataRef.DOCUMENT_LENGTH);
         int cycle = queue.currentCycle();
         stagedOffset = dataLog.append(cycle, address, length);
         stagedCycle = cycle;
@@ -138,11 +240,11 @@ public final class JournalAppender implements AutoCloseable {
 
     /** A large WRITE from native memory: data to the cycle's {@link DataLog} with write(2), a {@link DataRef} here. */
     private long appendWithSideData(DirectBuffer head, int headOffset, DirectBuffer body, int bodyOffset,
-                                    int bodyLength, int total) {
+                                    int bodyLength) {
         long address = body.addressOffset() + bodyOffset;
         int cycle;
         long dataOffset;
-        if (stagedLength == bodyLength && stagedAddress == address) {
+        if (stagedLength >= bodyLength && stagedAddress == address) {
             cycle = stagedCycle;
             dataOffset = stagedOffset;
         } else {
@@ -168,6 +270,7 @@ public final class JournalAppender implements AutoCloseable {
     }
 
     private void afterAppend() {
+        afterWrite();
         if (flusher == null) {
             return;
         }
@@ -183,20 +286,6 @@ public final class JournalAppender implements AutoCloseable {
             flusher.forceNow();
         } else {
             flusher.markDirty();
-        }
-    }
-
-    /**
-     * Fails fast, before anything is written, when the queue's filesystem is below its free-space reserve. Asks the
-     * filesystem every time (one statvfs, about a microsecond): another process can fill the disk between two
-     * mutations, and a cached figure let a create through to an append that then faulted on the full disk.
-     */
-    public void ensureSpace(long bytes) {
-        refreshSpace();
-        if (usableBytes - bytes < options.reserveBytes()) {
-            throw new QueueFullException("queue filesystem of " + queue.dir() + " has " + (usableBytes >> 20)
-                    + " MiB free, below the reserve of " + (options.reserveBytes() >> 20)
-                    + " MiB: free space there (or let the broadcaster trim acknowledged cycles)");
         }
     }
 
@@ -244,7 +333,14 @@ public final class JournalAppender implements AutoCloseable {
             }
         } finally {
             dataLog.close();
-            appender.close();
+            try {
+                // a clean stop gives back what is reserved beyond the data; the next start reserves again
+                reservation.releaseAll(heldFile != null && heldFile.equals(writtenFile) ? writtenEnd : -1);
+            } catch (RuntimeException e) {
+                LOG.debug("cannot release the queue's reserved space: {}", e.toString());
+            } finally {
+                appender.close();
+            }
         }
     }
 }

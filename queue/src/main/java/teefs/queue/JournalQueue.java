@@ -1,5 +1,6 @@
 package teefs.queue;
 
+import java.io.File;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.AtomicMoveNotSupportedException;
@@ -8,11 +9,16 @@ import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
 import java.util.UUID;
+import java.util.function.LongSupplier;
 import java.util.stream.Stream;
 
-import net.openhft.chronicle.queue.impl.single.SingleChronicleQueue;
+import teefs.protocol.RecordHeader;
+
 import net.openhft.chronicle.queue.RollCycles;
+import net.openhft.chronicle.queue.impl.RollingResourcesCache;
+import net.openhft.chronicle.queue.impl.single.SingleChronicleQueue;
 import net.openhft.chronicle.queue.impl.single.SingleChronicleQueueBuilder;
+import net.openhft.chronicle.queue.impl.single.SingleChronicleQueueStore;
 
 /**
  * The journal on disk: a directory of Chronicle Queue cycle files plus {@value #ID_FILE}, the queue's identity.
@@ -30,19 +36,33 @@ public final class JournalQueue implements AutoCloseable {
     public static final String SIDE_DATA_SUFFIX = ".teefs-data";
     /** Queue files roll hourly: retention trims whole hours, and each cycle starts with a checkpoint. */
     static final RollCycles ROLL_CYCLE = RollCycles.FAST_HOURLY;
+    /** Chronicle's file of the queue's own metadata (directory listing, locks), memory-mapped like a cycle file. */
+    static final String METADATA_FILE = SingleChronicleQueue.QUEUE_METADATA_FILE;
 
     private final Path dir;
     private final UUID id;
     private final SingleChronicleQueue chronicle;
+    private final CycleClock clock;
+    private final RollingResourcesCache cycleFiles;
 
-    private JournalQueue(Path dir, UUID id, SingleChronicleQueue chronicle) {
+    private JournalQueue(Path dir, UUID id, SingleChronicleQueue chronicle, CycleClock clock) {
         this.dir = dir;
         this.id = id;
         this.chronicle = chronicle;
+        this.clock = clock;
+        File base = dir.toFile();
+        this.cycleFiles = new RollingResourcesCache(ROLL_CYCLE, chronicle.epoch(),
+                name -> new File(base, name + SingleChronicleQueue.SUFFIX),
+                file -> file.getName().substring(0, file.getName().length() - SingleChronicleQueue.SUFFIX.length()));
     }
 
     /** Opens the queue at {@code dir}, creating the directory and a new id when it holds no queue yet. */
     public static JournalQueue openOrCreate(Path dir) {
+        return openOrCreate(dir, System::currentTimeMillis);
+    }
+
+    /** As {@link #openOrCreate(Path)}, with the wall clock given (tests move it across a cycle boundary). */
+    static JournalQueue openOrCreate(Path dir, LongSupplier wallMillis) {
         try {
             Files.createDirectories(dir);
         } catch (IOException e) {
@@ -57,7 +77,7 @@ public final class JournalQueue implements AutoCloseable {
             }
             writeIdAtomically(dir, idFile, UUID.randomUUID());
         }
-        return open(dir);
+        return open(dir, wallMillis);
     }
 
     /** Opens an existing queue; fails with a clear message when {@code dir} holds none. */
@@ -66,20 +86,27 @@ public final class JournalQueue implements AutoCloseable {
             throw new QueueException("no teefs queue at " + dir + " (" + ID_FILE + " is missing): "
                     + "give the --queue directory that 'teefs journal' writes to");
         }
-        return open(dir);
+        return open(dir, System::currentTimeMillis);
     }
 
-    private static JournalQueue open(Path dir) {
+    private static JournalQueue open(Path dir, LongSupplier wallMillis) {
         UUID id = readId(dir.resolve(ID_FILE));
+        CycleClock clock = new CycleClock(wallMillis, ROLL_CYCLE, ROLL_CYCLE.defaultEpoch());
         SingleChronicleQueue chronicle;
         try {
             chronicle = SingleChronicleQueueBuilder.single(dir.toFile())
                     .rollCycle(ROLL_CYCLE)
+                    .timeProvider(clock)
                     .build();
         } catch (RuntimeException e) {
             throw new QueueException("cannot open queue " + dir + ": " + e.getMessage(), e);
         }
-        return new JournalQueue(dir, id, chronicle);
+        if (chronicle.epoch() != ROLL_CYCLE.defaultEpoch()) {
+            chronicle.close();
+            throw new QueueException("queue " + dir + " has a roll epoch of " + chronicle.epoch() + ", not "
+                    + ROLL_CYCLE.defaultEpoch() + ": point --queue at a directory written by teefs");
+        }
+        return new JournalQueue(dir, id, chronicle, clock);
     }
 
     private static boolean hasCycleFiles(Path dir) {
@@ -134,9 +161,38 @@ public final class JournalQueue implements AutoCloseable {
         return chronicle.lastIndex();
     }
 
-    /** The cycle (hour) the clock is in now; a change tells the appender to write a checkpoint first. */
+    /**
+     * The cycle (hour) appends go to now; a change tells the appender to write a checkpoint first. In the appending
+     * process this is the cycle the appender has reserved space in (see {@link CycleClock}), which trails the wall
+     * clock until the next append's reservation moves it on.
+     */
     public int currentCycle() {
         return chronicle.cycle();
+    }
+
+    CycleClock clock() {
+        return clock;
+    }
+
+    /** The Chronicle file of {@code cycle} ({@code yyyyMMdd-HH'F'.cq4}), whether it exists or not. */
+    Path cycleFile(int cycle) {
+        return cycleFiles.resourceFor(cycle).path.toPath();
+    }
+
+    /**
+     * A position at or beyond where the next document of {@code cycle}'s existing file will be written: the last
+     * document's header position from the file's own header, plus the longest document. The file's length (whole
+     * Chronicle chunks) when the header cannot be read.
+     */
+    long writePositionBound(int cycle) {
+        try (SingleChronicleQueueStore store = chronicle.storeForCycle(cycle, chronicle.epoch(), false, null)) {
+            if (store != null) {
+                return store.writePosition() + RecordHeader.MAX_RECORD_LENGTH + (64 << 10);
+            }
+        } catch (RuntimeException e) {
+            // fall back on the length below
+        }
+        return cycleFile(cycle).toFile().length();
     }
 
     /** The cycle an index belongs to. */

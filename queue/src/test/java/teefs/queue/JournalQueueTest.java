@@ -263,11 +263,14 @@ class JournalQueueTest {
         try (JournalQueue queue = JournalQueue.openOrCreate(dir.resolve("q"));
              JournalReader reader = queue.reader()) {
             try (JournalAppender appender = queue.appender(greedy)) {
-                assertThatThrownBy(() -> appender.append(new UnsafeBuffer(new byte[16]), 0, 16))
+                assertThatThrownBy(() -> appender.reserve(1))
                         .isInstanceOf(QueueFullException.class)
                         .hasMessageContaining("below the reserve")
                         .hasMessageContaining(dir.resolve("q").toString());
-                assertThatThrownBy(() -> appender.ensureSpace(1)).isInstanceOf(QueueFullException.class);
+                // an append without a reservation makes its own, of the whole window: there is no room for it
+                assertThatThrownBy(() -> appender.append(new UnsafeBuffer(new byte[16]), 0, 16))
+                        .isInstanceOf(QueueFullException.class)
+                        .hasMessageContaining(dir.resolve("q").toString());
             }
             assertThat(queue.lastIndex()).isEqualTo(-1);
             assertThat(reader.readNext(new Collected())).isFalse();

@@ -233,6 +233,33 @@ class SideDataTest {
     }
 
     @Test
+    void aWriteStoreTookShortRefersToThePrefixOfItsStagedData() throws Exception {
+        byte[] payload = new byte[128 * 1024];
+        new Random(11).nextBytes(payload);
+        int taken = 80_000; // STORE's pwrite took fewer bytes than asked (its disk filled up)
+        UnsafeBuffer data = new UnsafeBuffer(ByteBuffer.allocateDirect(payload.length));
+        data.putBytes(0, payload);
+        byte[] expected;
+        try (JournalQueue queue = JournalQueue.openOrCreate(dir); JournalAppender appender = queue.appender(options())) {
+            appender.reserve(payload.length);
+            appender.stageSideData(data.addressOffset(), payload.length);
+            int headLength = encoder.wrap(head, 0).writeHead(4, 0, 1_700_000_000L, 5, data, 0, taken);
+            appender.append(head, 0, headLength, data, 0, taken, RecordHeader.paddingFor(headLength + taken));
+            UnsafeBuffer inline = new UnsafeBuffer(new byte[RecordEncoder.writeFrameLength(taken)]);
+            encoder.wrap(inline, 0).write(4, 0, 1_700_000_000L, 5, java.util.Arrays.copyOf(payload, taken));
+            expected = inline.byteArray();
+        }
+        try (Stream<Path> files = Files.list(dir)) {
+            Path side = files.filter(p -> p.toString().endsWith(DataLog.SUFFIX)).findFirst().orElseThrow();
+            assertThat(Files.size(side)).as("the data is not written again after STORE changed")
+                    .isEqualTo(payload.length);
+        }
+        try (JournalQueue queue = JournalQueue.openExisting(dir)) {
+            assertThat(readAll(queue)).containsExactly(expected);
+        }
+    }
+
+    @Test
     void heapBodiesAndSmallWritesStayInline() throws Exception {
         try (JournalQueue queue = JournalQueue.openOrCreate(dir); JournalAppender appender = queue.appender(options())) {
             appendWrite(appender, 1, 0, new byte[1000]);
