@@ -6,6 +6,7 @@ import java.nio.file.Path;
 import java.time.LocalDateTime;
 import java.time.format.DateTimeFormatter;
 import java.util.List;
+import java.util.Optional;
 import java.util.concurrent.TimeUnit;
 import java.util.function.Function;
 
@@ -94,6 +95,19 @@ final class RoleProcess {
         nextStartNanos = nowNanos + delay;
         restarts++;
         return delay;
+    }
+
+    /** Records an exit after which the role stays down whatever the restart policy says (no restart is counted). */
+    void onFinalExit(int code) {
+        lastExit = code;
+        process = null;
+        pid = -1;
+    }
+
+    /** The running process, pid and start time (what the run file records); empty when none runs. */
+    Optional<ProcessId> processId() {
+        Process p = process;
+        return p == null ? Optional.empty() : ProcessId.of(p.pid());
     }
 
     void startAgainAt(long nanos, boolean bootstrap) {
