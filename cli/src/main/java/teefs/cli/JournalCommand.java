@@ -94,10 +94,14 @@ final class JournalCommand implements Callable<Integer> {
         } catch (MountException e) {
             throw new UserError(e.getMessage());
         }
-        Thread hook = new Thread(running::close, "teefs-shutdown");
+        Thread hook = new Thread(() -> {
+            SystemdNotify.stopping();
+            running.close();
+        }, "teefs-shutdown");
         Runtime.getRuntime().addShutdownHook(hook);
         System.err.println("teefs journal: " + config.store() + " is mounted at " + config.mount()
                 + "; journal at " + config.queue() + " (queue id " + running.queue().id() + "). Ctrl-C to unmount.");
+        SystemdNotify.ready("mounted " + config.mount() + ", journal " + config.queue());
         running.awaitUnmount();
         running.close();
         return 0;

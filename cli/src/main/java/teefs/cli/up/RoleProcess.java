@@ -56,6 +56,8 @@ final class RoleProcess {
         ProcessBuilder b = new ProcessBuilder(ChildCommand.of(teefsArgs)).redirectErrorStream(true)
                 .redirectOutput(ProcessBuilder.Redirect.appendTo(log.toFile()))
                 .redirectInput(ProcessBuilder.Redirect.from(new java.io.File("/dev/null")));
+        // under a systemd Type=notify unit, readiness is the supervisor's to report, not a role's
+        b.environment().remove("NOTIFY_SOCKET");
         process = b.start();
         pid = process.pid();
         startedNanos = nowNanos;
