@@ -119,6 +119,7 @@ final class BroadcastCommand implements Callable<Integer> {
         BroadcastServer server = BroadcastServer.start(config);
         CountDownLatch stopped = new CountDownLatch(1);
         Runtime.getRuntime().addShutdownHook(new Thread(() -> {
+            SystemdNotify.stopping();
             server.close();
             stopped.countDown();
         }, "teefs-broadcast-shutdown"));
@@ -131,6 +132,7 @@ final class BroadcastCommand implements Callable<Integer> {
         });
         System.err.println("teefs broadcast: serving " + queue + " on " + server.addresses()
                 + (server.metricsAddress() == null ? "" : ", metrics on " + server.metricsAddress()));
+        SystemdNotify.ready("serving " + queue + " on " + server.addresses());
         stopped.await();
         return 0;
     }

@@ -6,6 +6,7 @@ import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 
+import teefs.cli.up.MountTable;
 import teefs.journal.JournalConfig;
 import teefs.journal.JournalMount;
 import teefs.journal.MountException;
@@ -22,8 +23,9 @@ import teefs.queue.SyncLevel;
                 + "teefs mirror). Reads cost what a plain passthrough costs.",
             "",
             "Runs in the foreground; Ctrl-C or SIGTERM unmounts cleanly. After a kill -9, run it again: it "
-                + "reconciles the one operation that may have been in flight and mounts again (unmount the stale "
-                + "mount first: fusermount -u MOUNT).",
+                + "detaches the stale mount it left (fusermount -u -z), reconciles the one operation that may have been "
+                + "in flight and mounts again. A MOUNT left sealed (chattr +i) by a 'teefs up' that is gone is unsealed; "
+                + "a live mount at MOUNT is refused and left alone.",
             "",
             "Example:",
             "  teefs journal --store /srv/landing --mount /mnt/landing --queue /var/lib/teefs/queue",
@@ -83,16 +85,24 @@ final class JournalCommand implements Callable<Integer> {
         };
         JournalConfig config = new JournalConfig(store, mount, queue,
                 new AppendOptions(level, batchMillis, reserveBytes), single, fuseOptions, debug);
+        String recovered = MountTable.recoverAbandoned(mount);
+        if (!recovered.isEmpty()) {
+            System.err.println("teefs journal: " + recovered);
+        }
         JournalMount running;
         try {
             running = JournalMount.start(config);
         } catch (MountException e) {
             throw new UserError(e.getMessage());
         }
-        Thread hook = new Thread(running::close, "teefs-shutdown");
+        Thread hook = new Thread(() -> {
+            SystemdNotify.stopping();
+            running.close();
+        }, "teefs-shutdown");
         Runtime.getRuntime().addShutdownHook(hook);
         System.err.println("teefs journal: " + config.store() + " is mounted at " + config.mount()
                 + "; journal at " + config.queue() + " (queue id " + running.queue().id() + "). Ctrl-C to unmount.");
+        SystemdNotify.ready("mounted " + config.mount() + ", journal " + config.queue());
         running.awaitUnmount();
         running.close();
         return 0;

@@ -2,10 +2,8 @@ package teefs.it;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
-import java.util.List;
 import java.util.Random;
 import java.util.concurrent.TimeUnit;
 
@@ -98,33 +96,7 @@ class MirrorCrashTest {
         writer.waitFor(30, TimeUnit.SECONDS);
     }
 
-    /** A python writer: appends, small files rewritten, renames, truncates, deletes, mkdirs, as fast as it can. */
     static Process startWriter(Path mount, int seed) throws Exception {
-        String script = """
-                import os, sys, random
-                r = random.Random(%d)
-                base = 'w%d'
-                os.makedirs(base, exist_ok=True)
-                big = open(os.path.join(base, 'big.log'), 'ab')
-                i = 0
-                while True:
-                    i += 1
-                    big.write(os.urandom(r.choice([100, 4096, 65536, 300000]))); big.flush()
-                    p = os.path.join(base, 'f%%d' %% (i %% 50))
-                    with open(p, 'wb') as f:
-                        f.write(os.urandom(r.randint(0, 20000)))
-                    if i %% 7 == 0:
-                        os.replace(p, p + '.renamed')
-                    if i %% 11 == 0:
-                        os.truncate(os.path.join(base, 'big.log'), r.randint(0, 1 << 20))
-                    if i %% 13 == 0 and os.path.exists(p + '.renamed'):
-                        os.unlink(p + '.renamed')
-                    if i %% 17 == 0:
-                        d = os.path.join(base, 'dir%%d' %% i); os.mkdir(d); os.chmod(d, 0o700)
-                """.formatted(seed, seed);
-        Path file = Files.createTempFile("teefs-writer", ".py");
-        Files.writeString(file, script);
-        return new ProcessBuilder(List.of("python3", file.toString())).directory(mount.toFile())
-                .redirectErrorStream(true).redirectOutput(ProcessBuilder.Redirect.DISCARD).start();
+        return BusyWriter.start(mount, "w" + seed, seed, ProcessBuilder.Redirect.DISCARD);
     }
 }

@@ -29,6 +29,7 @@ final class UpFixture implements AutoCloseable {
     final List<String> mirrorNames = new ArrayList<>();
     final List<Path> targets = new ArrayList<>();
     private TeefsProcess up;
+    private int starts;
 
     UpFixture(Path dir, Path queue) {
         this.dir = dir;
@@ -57,8 +58,11 @@ final class UpFixture implements AutoCloseable {
         return this;
     }
 
+    /** Starts teefs up (again, after a kill: each start has its own log, up.log, up-2.log ...) and waits for ready. */
     UpFixture start() throws Exception {
-        up = TeefsProcess.start(dir.resolve("up-logs"), "up", "up", "--plain", "--config", config.toString());
+        starts++;
+        up = TeefsProcess.start(dir.resolve("up-logs"), starts == 1 ? "up" : "up-" + starts, "up", "--plain",
+                "--config", config.toString());
         awaitOutput("ready: write into", Duration.ofSeconds(90));
         return this;
     }

@@ -40,14 +40,14 @@ class UpSupervisionTest {
             long t0 = System.nanoTime();
             Files.writeString(mount.resolve("hello.txt"), "hello\n");
             for (String disk : List.of("disk1", "disk2")) {
-                awaitFile(data.resolve("mirrors").resolve(disk).resolve("hello.txt"), "hello\n", Duration.ofSeconds(60));
+                Await.file(data.resolve("mirrors").resolve(disk).resolve("hello.txt"), "hello\n", Duration.ofSeconds(60));
             }
             long firstMs = (System.nanoTime() - t0) / 1_000_000;
             // the first file may wait for the mirrors' bootstrap; the next one shows the steady-state latency
             t0 = System.nanoTime();
             Files.writeString(mount.resolve("second.txt"), "two\n");
             for (String disk : List.of("disk1", "disk2")) {
-                awaitFile(data.resolve("mirrors").resolve(disk).resolve("second.txt"), "two\n", Duration.ofSeconds(30));
+                Await.file(data.resolve("mirrors").resolve(disk).resolve("second.txt"), "two\n", Duration.ofSeconds(30));
             }
             long steadyMs = (System.nanoTime() - t0) / 1_000_000;
             System.out.printf("UpSupervisionTest: first file on both drives after %d ms, next after %d ms%n", firstMs,
@@ -61,7 +61,7 @@ class UpSupervisionTest {
             assertThat(childPid(up, "broadcast")).isNotEqualTo(oldBroadcast);
             assertThat(Fuse.isMounted(mount)).isTrue();
             Files.writeString(mount.resolve("after-restart.txt"), "3\n");
-            awaitFile(data.resolve("mirrors/disk2/after-restart.txt"), "3\n", Duration.ofSeconds(60));
+            Await.file(data.resolve("mirrors/disk2/after-restart.txt"), "3\n", Duration.ofSeconds(60));
 
             // teefs restart mirror disk1, and a status query
             r = runIn(cwd, "restart", "mirror", "disk1");
@@ -76,7 +76,7 @@ class UpSupervisionTest {
             assertThat(childPid(up, "journal")).isNotEqualTo(journal);
             Files.writeString(mount.resolve("after-journal-kill.txt"), "4\n");
             for (String disk : List.of("disk1", "disk2")) {
-                awaitFile(data.resolve("mirrors").resolve(disk).resolve("after-journal-kill.txt"), "4\n",
+                Await.file(data.resolve("mirrors").resolve(disk).resolve("after-journal-kill.txt"), "4\n",
                         Duration.ofSeconds(60));
             }
 
@@ -177,16 +177,6 @@ class UpSupervisionTest {
                 throw new AssertionError("no '" + text + "' within " + timeout + ":\n" + out);
             }
             Thread.sleep(50);
-        }
-    }
-
-    private static void awaitFile(Path file, String content, Duration timeout) throws Exception {
-        long deadline = System.nanoTime() + timeout.toNanos();
-        while (!(Files.exists(file) && Files.readString(file).equals(content))) {
-            if (System.nanoTime() > deadline) {
-                throw new AssertionError(file + " did not appear with its content within " + timeout);
-            }
-            Thread.sleep(5);
         }
     }
 }

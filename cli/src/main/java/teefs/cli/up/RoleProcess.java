@@ -6,6 +6,7 @@ import java.nio.file.Path;
 import java.time.LocalDateTime;
 import java.time.format.DateTimeFormatter;
 import java.util.List;
+import java.util.Optional;
 import java.util.concurrent.TimeUnit;
 import java.util.function.Function;
 
@@ -55,6 +56,8 @@ final class RoleProcess {
         ProcessBuilder b = new ProcessBuilder(ChildCommand.of(teefsArgs)).redirectErrorStream(true)
                 .redirectOutput(ProcessBuilder.Redirect.appendTo(log.toFile()))
                 .redirectInput(ProcessBuilder.Redirect.from(new java.io.File("/dev/null")));
+        // under a systemd Type=notify unit, readiness is the supervisor's to report, not a role's
+        b.environment().remove("NOTIFY_SOCKET");
         process = b.start();
         pid = process.pid();
         startedNanos = nowNanos;
@@ -94,6 +97,19 @@ final class RoleProcess {
         nextStartNanos = nowNanos + delay;
         restarts++;
         return delay;
+    }
+
+    /** Records an exit after which the role stays down whatever the restart policy says (no restart is counted). */
+    void onFinalExit(int code) {
+        lastExit = code;
+        process = null;
+        pid = -1;
+    }
+
+    /** The running process, pid and start time (what the run file records); empty when none runs. */
+    Optional<ProcessId> processId() {
+        Process p = process;
+        return p == null ? Optional.empty() : ProcessId.of(p.pid());
     }
 
     void startAgainAt(long nanos, boolean bootstrap) {

@@ -40,14 +40,7 @@ public final class RunCommand implements Callable<Integer> {
         List<String> args;
         UpConfig.Mirror mirror = null;
         switch (role.get(0)) {
-            case "journal" -> {
-                args = c.journal().args();
-                if (!print && MountTable.isStale(c.journal().mount())) {
-                    System.err.println("teefs run: " + c.journal().mount() + " is a stale mount (a crashed journal): "
-                            + "detaching it (fusermount -u -z)");
-                    MountTable.lazyUnmount(c.journal().mount());
-                }
-            }
+            case "journal" -> args = c.journal().args(); // teefs journal detaches a stale mount itself
             case "broadcast" -> args = c.broadcast().args(c.journal().queue());
             case "mirror" -> {
                 if (role.size() < 2) {

@@ -7,8 +7,10 @@ import java.net.StandardProtocolFamily;
 import java.net.UnixDomainSocketAddress;
 import java.nio.channels.SocketChannel;
 import java.nio.file.Files;
+import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Optional;
 import java.util.SplittableRandom;
 import java.util.concurrent.BlockingQueue;
 import java.util.concurrent.CompletableFuture;
@@ -26,7 +28,12 @@ import teefs.protocol.control.StatusReply;
  * (it unmounts). A dead role is restarted after an exponential backoff with jitter; a role that keeps dying is left
  * stopped (storm limit) and reported. If the journal dies, its stale mount is detached ({@code fusermount -u -z})
  * before it is restarted (it recovers on start). A mirror that cannot apply a record (exit 3) is left stopped and
- * reported; one that must bootstrap (exit 4) is started again with {@code --bootstrap --source}.
+ * reported with the fix (restarting cannot help: it would stop at the same record); one that must bootstrap (exit 4)
+ * is started again with {@code --bootstrap --source}.
+ *
+ * <p>Its roles run in their own sessions, so a supervisor killed with SIGKILL leaves them running. It names them in its
+ * {@link RunFile}; the next supervisor of the same config stops them before it starts ({@link Leftovers}). A mount
+ * point that is mounted by anything else is refused and left as it is.
  *
  * <p>Threading: one thread (the one calling {@link #run}) owns every {@link RoleProcess}; other threads talk to it
  * only through {@link #submit} (the control socket) and {@link #requestStop} (the shutdown hook), and read
@@ -47,6 +54,10 @@ public final class Supervisor {
     private final BlockingQueue<Request> requests = new LinkedBlockingQueue<>();
     private final CountDownLatch stopped = new CountDownLatch(1);
     private final boolean[] bootstrapping;
+    private final RunFile runFile;
+    private final ProcessId self = ProcessId.current();
+    /** True once the mount point passed the checks and was sealed: only then does stopping unmount and unseal it. */
+    private boolean ownsMount;
     private volatile boolean stopRequested;
     private volatile boolean mountStale;
     private volatile boolean cleanStop;
@@ -79,6 +90,7 @@ public final class Supervisor {
             }
         }
         bootstrapping = new boolean[mirrors.size()];
+        runFile = RunFile.of(config);
     }
 
     /** Starts every role in order and waits for the journal's mount and the broadcaster's socket. */
@@ -93,13 +105,25 @@ public final class Supervisor {
     }
 
     private void startInOrder() throws IOException, InterruptedException {
-        detachStaleMount();
-        if (MountTable.isMounted(config.journal().mount())) {
-            throw new UserError(config.journal().mount() + " is already mounted (another 'teefs up' or 'teefs journal'?)."
-                    + " Stop it, or unmount it: fusermount -u " + config.journal().mount());
+        Path mount = config.journal().mount();
+        String recovered = Leftovers.clear(runFile, mount, config.supervise().stopTimeout().toMillis());
+        if (!recovered.isEmpty()) {
+            events.add(recovered);
         }
+        if (MountTable.isMounted(mount)) {
+            throw new UserError(mount + " is already mounted, and not by a journal that a 'teefs up' of this config "
+                    + "left running (another 'teefs up' or 'teefs journal'?). Stop it, or unmount it: fusermount -u "
+                    + mount);
+        }
+        Optional<ProcessId> sealer = Files.isDirectory(mount) && MountTable.isSealed(mount)
+                ? MountTable.sealOwner(mount) : Optional.empty();
+        if (sealer.isPresent() && !sealer.get().equals(self) && sealer.get().isRunning()) {
+            throw new UserError(mount + " is sealed (chattr +i) by pid " + sealer.get().pid() + ", a 'teefs up' that "
+                    + "is running (with another config?): stop it first");
+        }
+        ownsMount = true;
         config.createDirectories();
-        if (!MountTable.seal(config.journal().mount(), true)) {
+        if (!MountTable.seal(mount, self)) {
             events.add("note: cannot seal " + config.journal().mount() + " (chattr +i needs root and ext4/xfs/btrfs): "
                     + "while the journal restarts, writers could create files in the bare directory");
         }
@@ -142,11 +166,26 @@ public final class Supervisor {
             detachStaleMount();
         }
         role.start(System.nanoTime());
+        recordRoles();
         if (role.kind == RoleProcess.Kind.MIRROR) {
             bootstrapping[mirrors.indexOf(role)] = "bootstrapping".equals(role.snapshot().note());
         }
         events.add(role.name + " started (pid " + role.snapshot().pid() + ")" + (role.snapshot().note().isEmpty()
                 ? "" : ", " + role.snapshot().note()) + "; log " + role.log);
+    }
+
+    /** Rewrites the run file: this supervisor and every role process running now. */
+    private void recordRoles() {
+        List<RunFile.Entry> roles = new ArrayList<>();
+        for (RoleProcess r : all) {
+            r.processId().ifPresent(p -> roles.add(new RunFile.Entry(r.name, p)));
+        }
+        try {
+            runFile.write(self, roles);
+        } catch (IOException e) {
+            events.add("note: cannot write " + runFile.path() + " (" + e.getMessage() + "): if this teefs up is "
+                    + "killed, the next one cannot stop the roles it leaves running");
+        }
     }
 
     private void detachStaleMount() {
@@ -245,20 +284,23 @@ public final class Supervisor {
             UpConfig.Mirror m = config.mirror(role.name.substring("mirror ".length()));
             boolean wasBootstrap = bootstrapping[i];
             if (code == MIRROR_CANNOT_APPLY) {
-                role.onExit(code, now);
-                role.fail("cannot apply a record (exit 3): read " + role.log + ", fix it, then: teefs restart mirror "
-                        + m.name());
-                events.add(died + ": a record it cannot apply; left stopped (see " + role.log + ")");
+                role.onFinalExit(code);
+                role.fail("cannot apply a record (exit 3); not restarted: read " + role.log + ", fix the target, then: "
+                        + "teefs restart mirror " + m.name());
+                events.add(died + ": it cannot apply a record, and a restart would stop at the same record, so it is "
+                        + "left stopped. Read " + role.log + " (it names the record and the path), fix the cause "
+                        + "(teefs verify " + config.journal().store() + " " + m.target() + " shows the differences), then: "
+                        + "teefs restart mirror " + m.name());
                 return;
             }
             if (code == MIRROR_USER_ERROR) {
-                role.onExit(code, now);
+                role.onFinalExit(code);
                 role.fail("refused its arguments (exit 2): read " + role.log);
                 events.add(died + ": a configuration error; left stopped. Last lines:\n" + role.logTail(3));
                 return;
             }
             if (code == MIRROR_MUST_BOOTSTRAP && wasBootstrap) {
-                role.onExit(code, now);
+                role.onFinalExit(code);
                 role.fail("asked to bootstrap again right after bootstrapping from " + m.bootstrapSource()
                         + ": is bootstrap_source the store of this queue? Read " + role.log);
                 events.add(died + ": must bootstrap again right after a bootstrap; left stopped (see " + role.log + ")");
@@ -398,14 +440,18 @@ public final class Supervisor {
         if (journal.isAlive()) {
             clean &= stopOne(journal, timeout);
         }
+        if (!ownsMount) {
+            return clean; // refused before it took the mount point: whatever is mounted there is not ours to touch
+        }
         if (MountTable.isMounted(config.journal().mount())) {
             events.add("mount " + config.journal().mount() + " still mounted after the journal stopped: "
                     + "fusermount -u -z");
             clean &= MountTable.lazyUnmount(config.journal().mount());
         }
         if (!MountTable.isMounted(config.journal().mount())) {
-            MountTable.seal(config.journal().mount(), false);
+            MountTable.unseal(config.journal().mount());
         }
+        runFile.delete();
         return clean;
     }
 

@@ -24,6 +24,10 @@ import teefs.cli.UserError;
                 + "prints a line per event. Ctrl-C or SIGTERM stops the mirrors, the broadcaster, then the journal, "
                 + "which unmounts. Each role's output is in LOGS/<role>.log; the supervisor's in LOGS/up.log.",
             "",
+            "If a previous 'teefs up' of this config was killed (SIGKILL), the roles it left running are stopped first "
+                + "(they are named in teefs-up.pids next to the control socket), its stale mount detached and its seal "
+                + "taken over. A mount point that anything else has mounted is refused and left as it is.",
+            "",
             "Without --config: ./teefs-data/{store,mount,queue}, the broadcaster on unix:./teefs-data/teefs.sock, "
                 + "and two mirrors, ./teefs-data/mirrors/disk1 and disk2. Every key: docs/teefs.example.toml.",
             "",
