@@ -125,6 +125,30 @@ PY
   head -20 "$log/verify.out" >&2
   fail "$3: teefs verify $1 $2 found differences (above): this run measured a wrong copy"
 }
+timed() {  # CMD...: runs it (stdout discarded); sets $wall (s) and $cpu (user+sys s of it and every process it waited
+  local out rc  # for, from wait4: rsync's and cp's helpers, the JVM's threads); fails with the command's exit status
+  out=$(python3 -c 'import os, subprocess, sys, time
+t0 = time.perf_counter(); p = subprocess.Popen(sys.argv[1:], stdout=subprocess.DEVNULL)
+_, st, ru = os.wait4(p.pid, 0); p.returncode = 0
+print("%.6f %.6f %d" % (time.perf_counter() - t0, ru.ru_utime + ru.ru_stime, os.waitstatus_to_exitcode(st)))' "$@")
+  read -r wall cpu rc <<< "$out"
+  return "${rc:-1}"
+}
+cpu_tree() {  # PID: CPU seconds (user+sys) used so far by PID and its descendants, dead ones it waited for included
+  python3 - "$1" <<'PY'
+import os, sys
+tick, kids, stat = os.sysconf('SC_CLK_TCK'), {}, {}
+for d in os.listdir('/proc'):
+    if d.isdigit():
+        try: f = open('/proc/%s/stat' % d).read().rsplit(')', 1)[1].split()
+        except OSError: continue
+        kids.setdefault(int(f[1]), []).append(int(d)); stat[int(d)] = sum(int(x) for x in f[11:15])
+todo, total = [int(sys.argv[1])], 0
+while todo:
+    p = todo.pop(); total += stat.get(p, 0); todo += kids.get(p, [])
+print('%.2f' % (total / tick))
+PY
+}
 warm() { find "$@" -type f -exec cat {} + > /dev/null; }   # page cache warm for the tree and the journal
 fresh() { rm -rf "$work/targets"; mkdir -p "$work/targets"; sync; }
 
@@ -208,22 +232,21 @@ if want apply; then
       p=${peers[$(( (k + r - 1) % 3 ))]}
       fresh; dst=$work/targets/$p
       case $p in
-        teefs) mkdir "$dst"; t0=$(now)     # the fixed cost first: start, open the journal, apply its first record
-               "$teefs" replay --queue "$A/queue" --target "$dst" --until "$first" > /dev/null 2> "$log/replay.err" \
+        teefs) mkdir "$dst"          # the fixed cost first: start, open the journal, apply its first record
+               timed "$teefs" replay --queue "$A/queue" --target "$dst" --until "$first" 2> "$log/replay.err" \
                  || { tail "$log/replay.err"; fail "teefs replay --until $first failed"; }
-               t1=$(now); record "$r" replay_1record_s teefs "$(echo "$t1 - $t0" | bc -l)"
-               rm -rf "$dst"; mkdir "$dst"; t0=$(now)
-               "$teefs" replay --queue "$A/queue" --target "$dst" > /dev/null 2> "$log/replay.err" \
-                 || { tail "$log/replay.err"; fail "teefs replay failed"; }
-               t1=$(now) ;;
-        cp)    t0=$(now); cp -a "$A/store" "$dst"; t1=$(now) ;;
-        rsync) t0=$(now); rsync -aH "$A/store/" "$dst/"; t1=$(now) ;;
+               record "$r" replay_1record_s teefs "$wall"; record "$r" replay_1record_cpu_s teefs "$cpu"
+               rm -rf "$dst"; mkdir "$dst"
+               timed "$teefs" replay --queue "$A/queue" --target "$dst" 2> "$log/replay.err" \
+                 || { tail "$log/replay.err"; fail "teefs replay failed"; } ;;
+        cp)    timed cp -a "$A/store" "$dst" || fail "cp -a failed" ;;
+        rsync) timed rsync -aH "$A/store/" "$dst/" || fail "rsync -aH failed" ;;
       esac
-      s=$(echo "$t1 - $t0" | bc -l)
-      record "$r" apply_s "$p" "$s"
+      s=$wall
+      record "$r" apply_s "$p" "$s"; record "$r" apply_cpu_s "$p" "$cpu"
       record "$r" apply_MBps "$p" "$(echo "$tbytes / 1000000 / $s" | bc -l)"
       record "$r" apply_files_per_s "$p" "$(echo "$tentries / $s" | bc -l)"
-      printf '  round %d %-6s %7.2f s\n' "$r" "$p" "$s"
+      printf '  round %d %-6s %7.2f s, CPU %6.2f s\n' "$r" "$p" "$s" "$cpu"
       sync
       verify "$A/store" "$dst" "apply ($p, round $r)"
     done
@@ -245,8 +268,8 @@ if want boot; then
       fresh; dst=$work/targets/$p/tree; mkdir -p "$work/targets/$p"
       if [[ $p == teefs ]]; then
         # time from the start of the process to its "streaming" line; then SIGTERM (it saves its position)
-        read -r s s_start s_copy < <(python3 - "$teefs" "$A/b.sock" "$dst" "$A/store" "boot$r" "$log/boot$r.log" <<'PY'
-import signal, subprocess, sys, threading, time
+        s='' ; read -r s s_start s_copy cpu < <(python3 - "$teefs" "$A/b.sock" "$dst" "$A/store" "boot$r" "$log/boot$r.log" <<'PY'
+import os, signal, subprocess, sys, threading, time
 teefs, sock, dst, store, name, logf = sys.argv[1:]
 with open(logf, 'w') as log:
     t0 = time.perf_counter()
@@ -264,23 +287,25 @@ with open(logf, 'w') as log:
         if ': streaming ' in line and t is None:
             t = now
             p.send_signal(signal.SIGTERM)
-    p.wait()
+    _, st, ru = os.wait4(p.pid, 0); p.returncode = os.waitstatus_to_exitcode(st)
 if t is None or copying is None or copied is None:
     sys.exit('teefs mirror exited %d before streaming: see %s' % (p.returncode, logf))
-print('%.4f %.4f %.4f' % (t, copying, copied - copying))
+# CPU: the mirror's JVM and its rsync, to its exit (a few ms after "streaming": it saves its position and stops)
+print('%.4f %.4f %.4f %.4f' % (t, copying, copied - copying, ru.ru_utime + ru.ru_stime))
 PY
 ) && [[ -n ${s:-} ]] || fail "bootstrap round $r: see $log/boot$r.log"
         record "$r" boot_start_s teefs "$s_start"; record "$r" boot_copy_s teefs "$s_copy"
       else
-        mkdir "$dst"; t0=$(now)
-        rsync -aHAX --inplace --delete "$A/store/" "$dst/"
-        t1=$(now); s=$(echo "$t1 - $t0" | bc -l)
+        mkdir "$dst"
+        timed rsync -aHAX --inplace --delete "$A/store/" "$dst/" || fail "rsync -aHAX failed"
+        s=$wall
       fi
-      record "$r" boot_s "$p" "$s"
+      record "$r" boot_s "$p" "$s"; record "$r" boot_cpu_s "$p" "$cpu"
       if [[ $p == teefs ]]; then
-        printf '  round %d %-6s %7.2f s (start to copying %.2f s, its rsync %.2f s)\n' "$r" "$p" "$s" "$s_start" "$s_copy"
+        printf '  round %d %-6s %7.2f s, CPU %6.2f s (start to copying %.2f s, its rsync %.2f s)\n' "$r" "$p" "$s" \
+          "$cpu" "$s_start" "$s_copy"
       else
-        printf '  round %d %-6s %7.2f s\n' "$r" "$p" "$s"
+        printf '  round %d %-6s %7.2f s, CPU %6.2f s\n' "$r" "$p" "$s" "$cpu"
       fi
       sync
       verify "$A/store" "$dst" "boot ($p, round $r)"
@@ -315,6 +340,7 @@ EOF
   grep -q "disk2 connected" "$log/up.log" && grep -q "disk1 connected" "$log/up.log" \
     || { cat "$log/up.log"; fail "teefs up: the mirrors did not connect"; }
   [[ $(grep -c "Startup of .* finished" "$log/lsyncd.log") -ge 2 ]] || { cat "$log/lsyncd.log" "$log/lsyncd.out"; fail "lsyncd did not start"; }
+  cpu0_teefs=$(cpu_tree "$up_pid"); cpu0_lsyncd=$(cpu_tree "$lsyncd_pid")
   python3 - "$rounds" "$singles" "$burst" "$results" "$L" <<'PY'
 import os, sys, time
 rounds, singles, burst, results, L = int(sys.argv[1]), int(sys.argv[2]), int(sys.argv[3]), sys.argv[4], sys.argv[5]
@@ -343,6 +369,7 @@ def burst_ms(system, r):                        # N files back to back; ms from 
     d = 'burst-r%d' % r; os.makedirs(os.path.join(src, d))
     time.sleep(0.5)
     names = ['b%05d' % i for i in range(burst)]; want = set(names); last = names[-1]
+    start = time.perf_counter()
     for n in names:
         with open(os.path.join(src, d, n), 'wb') as f: f.write(b'x' * 100)
     t0 = time.perf_counter()
@@ -352,11 +379,11 @@ def burst_ms(system, r):                        # N files back to back; ms from 
         except OSError:
             return False
     while not all(done(x) for x in drives): time.sleep(POLL * 2.5)
-    ms = (time.perf_counter() - t0) * 1000
+    end = time.perf_counter()
     for x in drives:                             # outside the timing: every file complete
         bad = [n for n in names if os.stat(os.path.join(x, d, n)).st_size != 100]
         if bad: sys.exit('%s: %d burst files incomplete on %s' % (system, len(bad), x))
-    return ms
+    return (end - t0) * 1000, (end - start) * 1000, (t0 - start) * 1000
 out = open(results, 'a')
 for s in systems:                               # warm-up (JITs, lsyncd's first rsyncs), not recorded
     for i in range(20): single(s, 'warm%05d' % i)
@@ -367,13 +394,18 @@ for r in range(1, rounds + 1):
     for s in order:
         lags = [single(s, 'lag%05d' % (k + i)) for i in range(per[r - 1])]
         for v in lags: out.write('%d\tlag_ms\t%s\t%f\n' % (r, s, v))
-        b = burst_ms(s, r)
-        out.write('%d\tburst_ms\t%s\t%f\n' % (r, s, b)); out.flush()
+        b, total, writing = burst_ms(s, r)
+        out.write('%d\tburst_ms\t%s\t%f\n' % (r, s, b))
+        out.write('%d\tburst_total_ms\t%s\t%f\n' % (r, s, total)); out.flush()
         lags.sort()
-        print('  round %d %-6s singles n=%d p50 %.2f ms max %.2f ms; burst of %d: %.0f ms'
-              % (r, s, len(lags), lags[len(lags) // 2], lags[-1], burst, b), flush=True)
+        print('  round %d %-6s singles n=%d p50 %.2f ms max %.2f ms; burst of %d: written in %.0f ms, all on both'
+              ' targets %.0f ms later' % (r, s, len(lags), lags[len(lags) // 2], lags[-1], burst, writing, b), flush=True)
     k += per[r - 1]
 PY
+  # CPU over the whole lag phase (each system idles while the other one is measured): teefs up with its journal,
+  # broadcaster and mirrors; lsyncd with the rsyncs it ran
+  record 1 lag_phase_cpu_s teefs "$(echo "$(cpu_tree "$up_pid") - $cpu0_teefs" | bc -l)"
+  record 1 lag_phase_cpu_s lsyncd "$(echo "$(cpu_tree "$lsyncd_pid") - $cpu0_lsyncd" | bc -l)"
   sleep 1   # let both settle, then check both ends (teefs: STORE vs each drive; lsyncd: src vs each target)
   for d in disk1 disk2; do verify "$L/teefs-data/store" "$L/teefs-data/mirrors/$d" "lag (teefs $d)"; done
   for d in t1 t2; do verify "$L/lsyncd/src" "$L/lsyncd/$d" "lag (lsyncd $d)" dir-mtimes; done
@@ -403,11 +435,16 @@ if 'apply_s' in v:
          ['%.0f' % med([x for _, x in v['apply_files_per_s'][s]]) for s in ['teefs', 'cp', 'rsync']])
     line('apply_s', 's, median of %d rounds' % n, ['teefs', 'cp', 'rsync'],
          ['%.2f' % med([x for _, x in v['apply_s'][s]]) for s in ['teefs', 'cp', 'rsync']])
+    line('apply_cpu_s', 's of CPU (user+sys, all processes), median of %d rounds' % n, ['teefs', 'cp', 'rsync'],
+         ['%.2f' % med([x for _, x in v['apply_cpu_s'][s]]) for s in ['teefs', 'cp', 'rsync']])
     line('replay_fixed_s', 's: teefs replay of the first record only (JVM start, opening the journal);'
          ' part of every teefs apply time', ['teefs'], ['%.2f' % med([x for _, x in v['replay_1record_s']['teefs']])])
     for peer in ['cp', 'rsync']:
         m, rs = per_round('apply_s', 'teefs', peer, inverse=True)
         table.append(('apply speed (MB/s and files/s), teefs/%s' % peer, m, rs, '> 1: teefs faster'))
+    for peer in ['cp', 'rsync']:
+        m, rs = per_round('apply_cpu_s', 'teefs', peer)
+        table.append(('apply CPU time, teefs/%s' % peer, m, rs, '< 1: teefs cheaper'))
 if 'boot_s' in v:
     n = len(v['boot_s']['teefs'])
     line('boot_s', 's to a full copy, median of %d rounds' % n, ['teefs', 'rsync'],
@@ -416,8 +453,12 @@ if 'boot_s' in v:
     line('boot_parts_s', 's of teefs boot_s: start = process start to "copying" (JVM, server status), copy = its rsync'
          ' and directory times, rest = reconnect to "streaming"', ['start', 'copy', 'rest'],
          ['%.2f' % a, '%.2f' % c, '%.2f' % (med([x for _, x in v['boot_s']['teefs']]) - a - c)])
+    line('boot_cpu_s', 's of CPU (user+sys, all processes), median of %d rounds' % n, ['teefs', 'rsync'],
+         ['%.2f' % med([x for _, x in v['boot_cpu_s'][s]]) for s in ['teefs', 'rsync']])
     m, rs = per_round('boot_s', 'teefs', 'rsync')
     table.append(('bootstrap time, teefs/rsync', m, rs, '< 1: teefs faster'))
+    m, rs = per_round('boot_cpu_s', 'teefs', 'rsync')
+    table.append(('bootstrap CPU time, teefs/rsync', m, rs, '< 1: teefs cheaper'))
 if 'lag_ms' in v:
     lag = {s: [x for _, x in v['lag_ms'][s]] for s in ['teefs', 'lsyncd']}
     for name, p in [('p50', .5), ('p90', .9), ('p99', .99), ('max', 1.0)]:
@@ -427,12 +468,21 @@ if 'lag_ms' in v:
         table.append(('single-write lag %s, teefs/lsyncd' % name, a / b, None, '< 1: teefs faster'))
     line('burst_ms', 'ms, last write -> all on both targets, median of %d rounds' % len(v['burst_ms']['teefs']),
          ['teefs', 'lsyncd'], ['%.0f' % med([x for _, x in v['burst_ms'][s]]) for s in ['teefs', 'lsyncd']])
+    line('burst_total_ms', 'ms, first write -> all on both targets (includes writing: teefs through FUSE, lsyncd'
+         ' to a plain directory), median of %d rounds' % len(v['burst_ms']['teefs']),
+         ['teefs', 'lsyncd'], ['%.0f' % med([x for _, x in v['burst_total_ms'][s]]) for s in ['teefs', 'lsyncd']])
     m, rs = per_round('burst_ms', 'teefs', 'lsyncd')
-    table.append(('burst time, teefs/lsyncd', m, rs, '< 1: teefs faster'))
+    table.append(('burst, last write -> all there, teefs/lsyncd', m, rs, '< 1: teefs faster'))
+    m, rs = per_round('burst_total_ms', 'teefs', 'lsyncd')
+    table.append(('burst, first write -> all there, teefs/lsyncd', m, rs, '< 1: teefs faster'))
+    c = {s: v['lag_phase_cpu_s'][s][0][1] for s in ['teefs', 'lsyncd']}
+    line('lag_phase_cpu_s', 's of CPU over the whole lag phase (both systems run throughout, each idles while the'
+         ' other is measured)', ['teefs', 'lsyncd'], ['%.2f' % c['teefs'], '%.2f' % c['lsyncd']])
+    table.append(('CPU over the lag phase, teefs/lsyncd', c['teefs'] / c['lsyncd'], None, '< 1: teefs cheaper'))
 print()
 print('| %-44s | %6s | %-22s | %s |' % ('ratio', 'median', 'per round', 'reads'))
 print('|%s|%s:|%s|%s|' % ('-' * 46, '-' * 7, '-' * 24, '-' * 19))
 for name, m, rs, reads in table:
-    print('| %-44s | %6.2f | %-22s | %s |' % (name, m, ', '.join('%.2f' % x for x in rs) if rs else '(pooled samples)',
+    print('| %-44s | %6.2f | %-22s | %s |' % (name, m, ', '.join('%.2f' % x for x in rs) if rs else '(whole run)',
                                              reads))
 PY
