@@ -64,7 +64,15 @@ if want lag; then command -v lsyncd >/dev/null || { echo "peers.sh: lsyncd is ne
 
 # ---- cleanup: every process this script started, by pid; every mount; the seal `teefs up` puts on its mount point
 pids=()          # "pid name" of background processes, stopped newest first
-up_pid='' up_children=''
+up_pid='' up_children='' fg_pgid=''
+track() { echo "$1" >> "$work/pids"; }   # for the next run, should this one be killed with SIGKILL
+run() {          # CMD...: in its own process group, waited for: a signal to this script then runs cleanup at once
+  setsid "$@" <&0 9>&- &   # (bash defers traps while a foreground command runs), and cleanup ends that group
+  fg_pgid=$!; track "$fg_pgid"
+  local rc=0; wait "$fg_pgid" || rc=$?
+  fg_pgid=''
+  return $rc
+}
 stop_pid() {     # PID NAME [SECONDS=20]: SIGTERM, wait, then SIGKILL
   local pid=${1:-} name=${2:-} t=${3:-20} i
   [[ -n $pid ]] && kill -0 "$pid" 2>/dev/null || return 0
@@ -77,6 +85,11 @@ cleanup() {
   local rc=$? p m
   set +e
   trap - EXIT INT TERM
+  if [[ -n $fg_pgid ]]; then
+    kill -TERM -- -"$fg_pgid" 2>/dev/null
+    for ((p = 0; p < 50; p++)); do kill -0 -- -"$fg_pgid" 2>/dev/null || break; sleep 0.1; done
+    kill -KILL -- -"$fg_pgid" 2>/dev/null
+  fi
   if [[ -n $up_pid ]]; then
     up_children=$(pgrep -P "$up_pid" | tr '\n' ' ')   # its roles: if it has to be killed, they are stopped by pid
     stop_pid "$up_pid" "teefs up" 30
@@ -93,16 +106,27 @@ cleanup() {
   ((rc == 0)) || echo "peers.sh: failed (exit $rc); logs in $work" >&2
   exit $rc
 }
-trap cleanup EXIT
+# ---- one run per WORKDIR; a previous run killed hard may have left processes, mounts and the seal
+mkdir -p "$work"
+exec 9> "$work.lock"
+flock -n 9 || { echo "peers.sh: another run is using $work ($work.lock is locked)" >&2; exit 2; }
+trap cleanup EXIT    # from here on: this run owns WORKDIR (background processes get no copy of fd 9: 9>&-)
 trap 'exit 130' INT
 trap 'exit 143' TERM
-
-# ---- a previous run killed hard may have left mounts and the seal
+if [[ -f $work/pids ]]; then
+  while read -r pid; do   # only processes of that run: the pid it recorded, still running in or on WORKDIR
+    if [[ -r /proc/$pid/cmdline ]] && { tr '\0' ' ' < "/proc/$pid/cmdline" | grep -qF -- "$work" \
+         || [[ $(readlink "/proc/$pid/cwd") == "$work"* ]]; }; then
+      echo "peers.sh: stopping pid $pid, left running by an earlier run" >&2
+      kill -TERM "$pid" 2>/dev/null || true; sleep 2; kill -KILL "$pid" 2>/dev/null || true
+    fi
+  done < "$work/pids"
+fi
 for m in "$work/apply/mount" "$work/lag/teefs-data/mount"; do
   if mountpoint -q "$m" 2>/dev/null; then fusermount -u -z "$m"; fi
 done
 chattr -i "$work/lag/teefs-data/mount" 2>/dev/null || true
-rm -rf "$work"; mkdir -p "$work"/{apply,targets,lag,logs}
+rm -rf "${work:?}"/*; mkdir -p "$work"/{apply,targets,lag,logs}
 results="$work/results.tsv"; : > "$results"
 log=$work/logs
 now() { date +%s.%N; }
@@ -126,12 +150,14 @@ PY
   fail "$3: teefs verify $1 $2 found differences (above): this run measured a wrong copy"
 }
 timed() {  # CMD...: runs it (stdout discarded); sets $wall (s) and $cpu (user+sys s of it and every process it waited
-  local out rc  # for, from wait4: rsync's and cp's helpers, the JVM's threads); fails with the command's exit status
-  out=$(python3 -c 'import os, subprocess, sys, time
+  local rc=''   # for, from wait4: rsync's and cp's helpers, the JVM's threads); fails with the command's exit status
+  wall='' cpu=''
+  run python3 -c 'import os, subprocess, sys, time
 t0 = time.perf_counter(); p = subprocess.Popen(sys.argv[1:], stdout=subprocess.DEVNULL)
 _, st, ru = os.wait4(p.pid, 0); p.returncode = 0
-print("%.6f %.6f %d" % (time.perf_counter() - t0, ru.ru_utime + ru.ru_stime, os.waitstatus_to_exitcode(st)))' "$@")
-  read -r wall cpu rc <<< "$out"
+print("%.6f %.6f %d" % (time.perf_counter() - t0, ru.ru_utime + ru.ru_stime, os.waitstatus_to_exitcode(st)))' "$@" \
+    > "$work/timed.out" || return 1
+  read -r wall cpu rc < "$work/timed.out"
   return "${rc:-1}"
 }
 cpu_tree() {  # PID: CPU seconds (user+sys) used so far by PID and its descendants, dead ones it waited for included
@@ -152,7 +178,7 @@ PY
 warm() { find "$@" -type f -exec cat {} + > /dev/null; }   # page cache warm for the tree and the journal
 fresh() { rm -rf "$work/targets"; mkdir -p "$work/targets"; sync; }
 
-load0=$(cut -d' ' -f1-3 /proc/loadavg)
+load0=$(cut -d' ' -f1-3 /proc/loadavg); started=$SECONDS
 echo "peers.sh $(date -u '+%Y-%m-%d %H:%M UTC') on $(hostname): nproc $(nproc), kernel $(uname -r), load average $load0"
 echo "  $(java -version 2>&1 | head -1); $(rsync --version | head -1 | sed 's/  */ /g'); $(cp --version | head -1)"
 want lag && echo "  lsyncd $(lsyncd --version 2>&1 | sed -n 's/Version: //p')"
@@ -162,12 +188,12 @@ echo "  rounds $rounds, tree: $small small files + big [$big] MiB; singles $sing
 # ==== the tree, written through a teefs journal mount ===========================================================
 if want apply || want boot; then
   A=$work/apply
-  "$teefs" journal --store "$A/store" --mount "$A/mount" --queue "$A/queue" --sync batch > "$log/journal.log" 2>&1 &
-  journal_pid=$!; pids+=("$journal_pid journal")
+  "$teefs" journal --store "$A/store" --mount "$A/mount" --queue "$A/queue" --sync batch > "$log/journal.log" 2>&1 9>&- &
+  journal_pid=$!; pids+=("$journal_pid journal"); track $journal_pid
   for _ in $(seq 300); do mountpoint -q "$A/mount" && break; kill -0 $journal_pid 2>/dev/null || break; sleep 0.1; done
   mountpoint -q "$A/mount" || { cat "$log/journal.log"; fail "teefs journal did not mount"; }
   t0=$(now)
-  python3 - "$A/mount" "$small" "$big" <<'PY'
+  run python3 - "$A/mount" "$small" "$big" <<'PY'
 import os, random, sys
 root, nsmall, bigs = sys.argv[1], int(sys.argv[2]), [int(x) for x in sys.argv[3].split(',') if x]
 rnd = random.Random(20261123)
@@ -257,8 +283,8 @@ fi
 # ==== 2. boot: a late mirror's bootstrap vs plain rsync ==========================================================
 if want boot; then
   echo "== boot: teefs mirror --bootstrap (until it says streaming) vs rsync -aHAX --inplace --delete"
-  "$teefs" broadcast --queue "$A/queue" --listen "unix:$A/b.sock" > "$log/broadcast.log" 2>&1 &
-  bcast_pid=$!; pids+=("$bcast_pid broadcast")
+  "$teefs" broadcast --queue "$A/queue" --listen "unix:$A/b.sock" > "$log/broadcast.log" 2>&1 9>&- &
+  bcast_pid=$!; pids+=("$bcast_pid broadcast"); track $bcast_pid
   for _ in $(seq 300); do [[ -S $A/b.sock ]] && break; kill -0 $bcast_pid 2>/dev/null || break; sleep 0.1; done
   [[ -S $A/b.sock ]] || { cat "$log/broadcast.log"; fail "teefs broadcast did not listen"; }
   for r in $(seq "$rounds"); do
@@ -268,7 +294,7 @@ if want boot; then
       fresh; dst=$work/targets/$p/tree; mkdir -p "$work/targets/$p"
       if [[ $p == teefs ]]; then
         # time from the start of the process to its "streaming" line; then SIGTERM (it saves its position)
-        s='' ; read -r s s_start s_copy cpu < <(python3 - "$teefs" "$A/b.sock" "$dst" "$A/store" "boot$r" "$log/boot$r.log" <<'PY'
+        run python3 - "$teefs" "$A/b.sock" "$dst" "$A/store" "boot$r" "$log/boot$r.log" > "$work/boot.out" <<'PY'
 import os, signal, subprocess, sys, threading, time
 teefs, sock, dst, store, name, logf = sys.argv[1:]
 with open(logf, 'w') as log:
@@ -293,7 +319,8 @@ if t is None or copying is None or copied is None:
 # CPU: the mirror's JVM and its rsync, to its exit (a few ms after "streaming": it saves its position and stops)
 print('%.4f %.4f %.4f %.4f' % (t, copying, copied - copying, ru.ru_utime + ru.ru_stime))
 PY
-) && [[ -n ${s:-} ]] || fail "bootstrap round $r: see $log/boot$r.log"
+        s=''; read -r s s_start s_copy cpu < "$work/boot.out" || true
+        [[ -n $s ]] || fail "bootstrap round $r: see $log/boot$r.log"
         record "$r" boot_start_s teefs "$s_start"; record "$r" boot_copy_s teefs "$s_copy"
       else
         mkdir "$dst"
@@ -320,8 +347,8 @@ if want lag; then
   echo "== lag: teefs up (journal + broadcaster + 2 mirrors) vs lsyncd default.rsync delay=0 (2 targets)"
   L=$work/lag
   mkdir -p "$L"/lsyncd/{src,t1,t2}
-  (cd "$L" && exec "$teefs" up --plain) > "$log/up.log" 2>&1 &
-  up_pid=$!
+  (cd "$L" && exec "$teefs" up --plain) > "$log/up.log" 2>&1 9>&- &
+  up_pid=$!; track $up_pid
   cat > "$L/lsyncd/lsyncd.conf" <<EOF
 -- written by bench/mirror/peers.sh: the usual lsyncd setup, rsync mode, no batching delay, one sync per target
 settings { nodaemon = true, logfile = "$log/lsyncd.log", statusFile = "$L/lsyncd/status", insist = false }
@@ -330,8 +357,8 @@ sync { default.rsync, source = "$L/lsyncd/src", target = "$L/lsyncd/t1", delay =
 sync { default.rsync, source = "$L/lsyncd/src", target = "$L/lsyncd/t2", delay = 0,
        rsync = { archive = true, hard_links = true } }
 EOF
-  lsyncd "$L/lsyncd/lsyncd.conf" > "$log/lsyncd.out" 2>&1 &
-  lsyncd_pid=$!; pids+=("$lsyncd_pid lsyncd")
+  lsyncd "$L/lsyncd/lsyncd.conf" > "$log/lsyncd.out" 2>&1 9>&- &
+  lsyncd_pid=$!; pids+=("$lsyncd_pid lsyncd"); track $lsyncd_pid
   for _ in $(seq 600); do
     grep -q "disk1 connected" "$log/up.log" 2>/dev/null && grep -q "disk2 connected" "$log/up.log" \
       && [[ $(grep -c "Startup of .* finished" "$log/lsyncd.log" 2>/dev/null) -ge 2 ]] && break
@@ -341,7 +368,8 @@ EOF
     || { cat "$log/up.log"; fail "teefs up: the mirrors did not connect"; }
   [[ $(grep -c "Startup of .* finished" "$log/lsyncd.log") -ge 2 ]] || { cat "$log/lsyncd.log" "$log/lsyncd.out"; fail "lsyncd did not start"; }
   cpu0_teefs=$(cpu_tree "$up_pid"); cpu0_lsyncd=$(cpu_tree "$lsyncd_pid")
-  python3 - "$rounds" "$singles" "$burst" "$results" "$L" <<'PY'
+  for p in $(pgrep -P "$up_pid"); do track "$p"; done   # its journal, broadcaster and mirrors
+  run python3 - "$rounds" "$singles" "$burst" "$results" "$L" <<'PY'
 import os, sys, time
 rounds, singles, burst, results, L = int(sys.argv[1]), int(sys.argv[2]), int(sys.argv[3]), sys.argv[4], sys.argv[5]
 systems = {'teefs': (L + '/teefs-data/mount', [L + '/teefs-data/mirrors/disk1', L + '/teefs-data/mirrors/disk2']),
@@ -412,7 +440,7 @@ PY
 fi
 
 # ==== summary ===================================================================================================
-echo "== results (load average at start $load0, at end $(cut -d' ' -f1-3 /proc/loadavg))"
+echo "== results (load average at start $load0, at end $(cut -d' ' -f1-3 /proc/loadavg); run took $((SECONDS - started)) s)"
 python3 - "$results" "$rounds" <<'PY'
 import collections, statistics, sys
 rows = [l.split('\t') for l in open(sys.argv[1]).read().splitlines() if l]
@@ -480,9 +508,9 @@ if 'lag_ms' in v:
          ' other is measured)', ['teefs', 'lsyncd'], ['%.2f' % c['teefs'], '%.2f' % c['lsyncd']])
     table.append(('CPU over the lag phase, teefs/lsyncd', c['teefs'] / c['lsyncd'], None, '< 1: teefs cheaper'))
 print()
-print('| %-44s | %6s | %-22s | %s |' % ('ratio', 'median', 'per round', 'reads'))
-print('|%s|%s:|%s|%s|' % ('-' * 46, '-' * 7, '-' * 24, '-' * 19))
+print('| %-46s | %6s | %-22s | %-18s |' % ('ratio', 'median', 'per round', 'reads'))
+print('|%s|%s:|%s|%s|' % ('-' * 48, '-' * 7, '-' * 24, '-' * 20))
 for name, m, rs, reads in table:
-    print('| %-44s | %6.2f | %-22s | %s |' % (name, m, ', '.join('%.2f' % x for x in rs) if rs else '(whole run)',
+    print('| %-46s | %6.2f | %-22s | %-18s |' % (name, m, ', '.join('%.2f' % x for x in rs) if rs else '(whole run)',
                                              reads))
 PY
