@@ -1,19 +1,30 @@
 #!/usr/bin/env bash
 # teefs against the tools people use instead, in one run, alternating per round so disk and CPU noise hits both:
 #
-#   1. apply   `teefs replay` of a journal vs `cp -a` and `rsync -aH` of the same tree onto an empty directory
-#   2. boot    a late mirror, `teefs mirror --bootstrap --source STORE` until it reports "streaming",
-#              vs `rsync -aHAX --inplace --delete STORE/ EMPTY/`
-#   3. lag     `teefs up` (default layout: journal, broadcaster, two mirrors) vs lsyncd 2.2.3 (default.rsync,
-#              delay = 0) syncing a plain directory to two targets (two sync{} blocks: same fan-out as teefs)
+#   1. apply   `teefs replay` of a journal vs `cp -a` and `rsync -aH` of the same tree onto an empty directory:
+#              wall time -> MB/s and files/s, CPU time (wait4: every process of the peer), and teefs' fixed cost
+#              (a replay of the journal's first record only: JVM start, opening the journal)
+#   2. boot    a late mirror, `teefs mirror --bootstrap --source STORE` against a running `teefs broadcast` of that
+#              journal, until it prints "streaming", vs `rsync -aHAX --inplace --delete STORE/ EMPTY/`; teefs' time is
+#              split into start (JVM, server status), its own rsync, restating directory times, and the rest
+#   3. lag     `teefs up` (default layout: journal, broadcaster, two mirrors) vs lsyncd (default.rsync, delay = 0,
+#              archive + hard_links) syncing a plain directory to two targets: two sync{} blocks, the same fan-out as
+#              teefs' two mirrors. Both run throughout; rounds alternate which one is measured. A 512-byte file is
+#              written (teefs: on its mount; lsyncd: in its source directory), then the time from close() returning
+#              to the same bytes on both targets (0.2 ms polling), one at a time with 10 ms pauses, after 20 warm-up
+#              files each: p50/p90/p99/max. Then per round a burst of --burst files written back to back: time from
+#              the last close() to all of them on both targets, and from the first write (this one includes
+#              writing them, through FUSE for teefs). Also CPU: idle (5 s) and over the whole phase.
 #
 # The tree (1, 2) is generated, deterministic (seeded), and written through a `teefs journal` mount, so STORE
 # is the tree and QUEUE its journal: SMALL files of 16 B .. 64 KiB (log-uniform; 2% empty; 10% mode 0755, 5% 0600)
-# in SMALL/50 directories up to 5 deep, the big files (--big, MiB each) under big/, SMALL/20 symlinks (to
-# files, to directories, 5% dangling) and SMALL/40 extra hard-link names. No xattrs (`rsync -aH` would not copy them).
-# Page cache: warm for every peer (the tree and the journal are read in full before each round); targets are on
-# WORKDIR's filesystem; no peer syncs the target (`sync` runs between timings, outside them).
-# Every copy is checked with `teefs verify` against the tree; a wrong copy stops the run (exit 1).
+# in SMALL/50 directories up to 5 deep, the big files (--big, MiB each, 1 MiB writes) under big/, SMALL/20 symlinks
+# (to files, to directories, 5% dangling) and SMALL/40 extra hard-link names. No xattrs (`rsync -aH` would not copy
+# them). Page cache: warm for every peer (the tree and the journal are read in full before each round); targets
+# are on WORKDIR's filesystem; no peer syncs the target (`sync` runs between timings, outside them).
+# Every copy is checked with `teefs verify` against the tree; a wrong copy stops the run (exit 1). lsyncd's
+# targets differ in directory mtimes (its rsync gets a --files-from list and leaves parents' times alone): that
+# alone is reported and tolerated.
 #
 # Usage: bench/mirror/peers.sh [options]        (root; build first: mvn -q -DskipTests package)
 #   --rounds R      rounds per measure, peers alternate their order each round         (default 3)
@@ -22,13 +33,18 @@
 #   --singles N     single-file writes per system for the lag percentiles (+20 warm-up)   (default 200)
 #   --burst N       files in each burst (one burst per system per round)                  (default 1000)
 #   --only LIST     any of apply,boot,lag                                        (default apply,boot,lag)
-#   --work DIR      scratch directory, wiped at the start                      (default /var/tmp/teefs-peers)
+#   --work DIR      scratch directory, wiped at the start; one run at a time (DIR.lock)
+#                                                                              (default /var/tmp/teefs-peers)
 #   --keep          leave the trees in DIR at the end (logs and results.tsv are always kept)
 #   -h, --help      this text
-# Defaults take about 5 minutes on a quiet 2-core VM. A quick look: --rounds 2 --small 2000 --big 10 --singles 60
-# --burst 300.
-# Output: RESULT lines (one per measure: the median over rounds of each system), then a table of ratios, each the
+# Needs: root, bin/teefs built, rsync, python3, fusermount, chattr, setsid, flock; lsyncd for lag.
+# Runtime: defaults not yet timed on a quiet machine (estimate 5-8 min, dominated by writing the tree through FUSE
+# and the verifies); the recorded small run in docs/BENCHMARKS.md took about 4 min at load 3-5.
+# Output: RESULT lines (one per measure: each system's median over rounds), then a table of ratios, each the
 # median of the per-round ratios (teefs vs the peer measured next to it in the same round).
+# Cleanup (also on SIGINT/SIGTERM): stops every process it started, by pid (teefs up: SIGTERM, then its roles),
+# unmounts, removes `teefs up`'s seal (chattr -i) on its mount point. After a SIGKILL, the next run with the
+# same --work stops the leftovers by their recorded pids and unmounts.
 set -euo pipefail
 
 usage() { sed -n '2,/^set -euo/p' "$0" | sed '$d' | sed 's/^# \{0,1\}//'; }
@@ -304,12 +320,13 @@ with open(logf, 'w') as log:
                          stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
     watchdog = threading.Timer(1800, p.kill)       # a mirror that never streams must not hang the run
     watchdog.daemon = True; watchdog.start()
-    t = copying = copied = None
+    t = copying = rsynced = copied = None
     for line in p.stdout:
         now = time.perf_counter() - t0
         log.write(line); log.flush()
         if ': bootstrap: queue ' in line and copying is None: copying = now   # JVM up, server's head known
-        if ': bootstrap: copy done' in line and copied is None: copied = now  # rsync (and dir times) done
+        if line.startswith('total size is ') and rsynced is None: rsynced = now  # rsync's last line (--info=stats1)
+        if ': bootstrap: copy done' in line and copied is None: copied = now  # and directory times restated
         if ': streaming ' in line and t is None:
             t = now
             p.send_signal(signal.SIGTERM)
@@ -317,11 +334,14 @@ with open(logf, 'w') as log:
 if t is None or copying is None or copied is None:
     sys.exit('teefs mirror exited %d before streaming: see %s' % (p.returncode, logf))
 # CPU: the mirror's JVM and its rsync, to its exit (a few ms after "streaming": it saves its position and stops)
-print('%.4f %.4f %.4f %.4f' % (t, copying, copied - copying, ru.ru_utime + ru.ru_stime))
+if rsynced is None: rsynced = copied              # (rsync printed no summary: count it all as rsync)
+print('%.4f %.4f %.4f %.4f %.4f %.4f' % (t, ru.ru_utime + ru.ru_stime, copying, rsynced - copying, copied - rsynced,
+                                         t - copied))
 PY
-        s=''; read -r s s_start s_copy cpu < "$work/boot.out" || true
+        s=''; read -r s cpu s_start s_rsync s_restate s_rest < "$work/boot.out" || true
         [[ -n $s ]] || fail "bootstrap round $r: see $log/boot$r.log"
-        record "$r" boot_start_s teefs "$s_start"; record "$r" boot_copy_s teefs "$s_copy"
+        record "$r" boot_start_s teefs "$s_start"; record "$r" boot_rsync_s teefs "$s_rsync"
+        record "$r" boot_restate_s teefs "$s_restate"; record "$r" boot_rest_s teefs "$s_rest"
       else
         mkdir "$dst"
         timed rsync -aHAX --inplace --delete "$A/store/" "$dst/" || fail "rsync -aHAX failed"
@@ -329,8 +349,8 @@ PY
       fi
       record "$r" boot_s "$p" "$s"; record "$r" boot_cpu_s "$p" "$cpu"
       if [[ $p == teefs ]]; then
-        printf '  round %d %-6s %7.2f s, CPU %6.2f s (start to copying %.2f s, its rsync %.2f s)\n' "$r" "$p" "$s" \
-          "$cpu" "$s_start" "$s_copy"
+        printf '  round %d %-6s %7.2f s, CPU %6.2f s (start %.2f s, rsync %.2f s, directory times %.2f s, to streaming %.2f s)\n' \
+          "$r" "$p" "$s" "$cpu" "$s_start" "$s_rsync" "$s_restate" "$s_rest"
       else
         printf '  round %d %-6s %7.2f s, CPU %6.2f s\n' "$r" "$p" "$s" "$cpu"
       fi
@@ -367,6 +387,10 @@ EOF
   grep -q "disk2 connected" "$log/up.log" && grep -q "disk1 connected" "$log/up.log" \
     || { cat "$log/up.log"; fail "teefs up: the mirrors did not connect"; }
   [[ $(grep -c "Startup of .* finished" "$log/lsyncd.log") -ge 2 ]] || { cat "$log/lsyncd.log" "$log/lsyncd.out"; fail "lsyncd did not start"; }
+  sleep 2   # idle cost: CPU of each over 5 s of nothing to do, the same 5 s for both
+  cpu0_teefs=$(cpu_tree "$up_pid"); cpu0_lsyncd=$(cpu_tree "$lsyncd_pid"); sleep 5
+  record 1 idle_cpu_pct teefs "$(echo "($(cpu_tree "$up_pid") - $cpu0_teefs) * 20" | bc -l)"
+  record 1 idle_cpu_pct lsyncd "$(echo "($(cpu_tree "$lsyncd_pid") - $cpu0_lsyncd) * 20" | bc -l)"
   cpu0_teefs=$(cpu_tree "$up_pid"); cpu0_lsyncd=$(cpu_tree "$lsyncd_pid")
   for p in $(pgrep -P "$up_pid"); do track "$p"; done   # its journal, broadcaster and mirrors
   run python3 - "$rounds" "$singles" "$burst" "$results" "$L" <<'PY'
@@ -477,12 +501,11 @@ if 'boot_s' in v:
     n = len(v['boot_s']['teefs'])
     line('boot_s', 's to a full copy, median of %d rounds' % n, ['teefs', 'rsync'],
          ['%.2f' % med([x for _, x in v['boot_s'][s]]) for s in ['teefs', 'rsync']])
-    a, c = med([x for _, x in v['boot_start_s']['teefs']]), med([x for _, x in v['boot_copy_s']['teefs']])
-    line('boot_parts_s', 's of teefs boot_s: start = process start to "copying" (JVM, server status), copy = its rsync'
-         ' and directory times, rest = reconnect to "streaming"', ['start', 'copy', 'rest'],
-         ['%.2f' % a, '%.2f' % c, '%.2f' % (med([x for _, x in v['boot_s']['teefs']]) - a - c)])
-    line('boot_cpu_s', 's of CPU (user+sys, all processes), median of %d rounds' % n, ['teefs', 'rsync'],
-         ['%.2f' % med([x for _, x in v['boot_cpu_s'][s]]) for s in ['teefs', 'rsync']])
+    parts = ['start', 'rsync', 'restate', 'rest']
+    line('boot_parts_s', 's, medians, of teefs boot_s: start = process start to "copying" (JVM, server status); rsync ='
+         ' its rsync -aHAX --inplace --delete --numeric-ids; restate = its restating of directory times; rest = saving'
+         ' the position, connecting, "streaming"', parts,
+         ['%.2f' % med([x for _, x in v['boot_%s_s' % k]['teefs']]) for k in parts])
     m, rs = per_round('boot_s', 'teefs', 'rsync')
     table.append(('bootstrap time, teefs/rsync', m, rs, '< 1: teefs faster'))
     m, rs = per_round('boot_cpu_s', 'teefs', 'rsync')
@@ -507,6 +530,9 @@ if 'lag_ms' in v:
     line('lag_phase_cpu_s', 's of CPU over the whole lag phase (both systems run throughout, each idles while the'
          ' other is measured)', ['teefs', 'lsyncd'], ['%.2f' % c['teefs'], '%.2f' % c['lsyncd']])
     table.append(('CPU over the lag phase, teefs/lsyncd', c['teefs'] / c['lsyncd'], None, '< 1: teefs cheaper'))
+    c = {s: v['idle_cpu_pct'][s][0][1] for s in ['teefs', 'lsyncd']}
+    line('idle_cpu_pct', '% of one core while idle (5 s before the lag phase, the same 5 s for both; 1 tick = 0.2 %)', ['teefs', 'lsyncd'],
+         ['%.1f' % c['teefs'], '%.1f' % c['lsyncd']])
 print()
 print('| %-46s | %6s | %-22s | %-18s |' % ('ratio', 'median', 'per round', 'reads'))
 print('|%s|%s:|%s|%s|' % ('-' * 48, '-' * 7, '-' * 24, '-' * 20))
