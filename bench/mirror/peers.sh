@@ -73,7 +73,7 @@ for o in ${only//,/ }; do [[ $o == apply || $o == boot || $o == lag ]] || { echo
 here="$(cd "$(dirname "$0")/../.." && pwd)"
 teefs="$here/bin/teefs"
 [[ -f $here/cli/target/teefs-cli.jar ]] || { echo "peers.sh: build first: (cd $here && mvn -q -DskipTests package)" >&2; exit 2; }
-for tool in rsync python3 fusermount chattr; do
+for tool in rsync python3 fusermount chattr setsid flock bc; do
   command -v $tool >/dev/null || { echo "peers.sh: $tool is needed" >&2; exit 2; }
 done
 if want lag; then command -v lsyncd >/dev/null || { echo "peers.sh: lsyncd is needed for lag: apt-get install lsyncd" >&2; exit 2; }; fi
