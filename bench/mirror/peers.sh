@@ -38,8 +38,10 @@
 #   --keep          leave the trees in DIR at the end (logs and results.tsv are always kept)
 #   -h, --help      this text
 # Needs: root, bin/teefs built, rsync, python3, fusermount, chattr, setsid, flock; lsyncd for lag.
-# Runtime: defaults not yet timed on a quiet machine (estimate 5-8 min, dominated by writing the tree through FUSE
-# and the verifies); the recorded small run in docs/BENCHMARKS.md took about 4 min at load 3-5.
+# Size: the default tree is ~340 MB (20,000 small files average ~7 KB, plus 185 MiB of big files).
+# Runtime: defaults not yet timed on a quiet machine (estimate 5-8 min, mostly writing the tree through FUSE and
+# the verifies); the recorded run in docs/BENCHMARKS.md (--small 5000 --big 10,50 --singles 150) took 307 s at load
+# average 2.5-6.7.
 # Output: RESULT lines (one per measure: each system's median over rounds), then a table of ratios, each the
 # median of the per-round ratios (teefs vs the peer measured next to it in the same round).
 # Cleanup (also on SIGINT/SIGTERM): stops every process it started, by pid (teefs up: SIGTERM, then its roles),
