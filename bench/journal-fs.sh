@@ -6,6 +6,7 @@
 # Peers: "raw" = the same operations straight on STORE's filesystem; "bindfs" = bindfs (libfuse2, like teefs)
 # over another directory of that filesystem, with -o big_writes as teefs uses.
 # Usage: bench/journal-fs.sh [ROUNDS=3] [WORKDIR=/var/tmp/teefs-bench]   (root; build first: mvn -q -DskipTests package)
+# TEEFS_JOURNAL_ARGS adds flags to teefs journal, e.g. TEEFS_JOURNAL_ARGS="--threads multi"
 set -euo pipefail
 rounds=${1:-3}
 work=${2:-/var/tmp/teefs-bench}
@@ -23,7 +24,7 @@ trap cleanup EXIT
 rm -rf "$work"; mkdir -p "$work"/{raw,bindfs-store,bindfs-mount,teefs-store,teefs-mount}
 
 "$teefs" journal --store "$work/teefs-store" --mount "$work/teefs-mount" --queue "$work/teefs-queue" \
-  --sync batch > "$work/teefs.log" 2>&1 &
+  --sync batch ${TEEFS_JOURNAL_ARGS:-} > "$work/teefs.log" 2>&1 &
 teefs_pid=$!
 bindfs -o big_writes "$work/bindfs-store" "$work/bindfs-mount"
 for i in $(seq 100); do mountpoint -q "$work/teefs-mount" && break; sleep 0.1; done
