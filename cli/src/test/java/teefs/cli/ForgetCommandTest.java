@@ -38,17 +38,7 @@ class ForgetCommandTest {
             for (String name : new String[] {"gone", "alive"}) {
                 try (BroadcastClient c = BroadcastClient.connect(new ClientOptions().address(socket).name(name)
                         .fromOldest(), (i, b, o, l) -> { })) {
-                    long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
-                    while (c.lastDeliveredIndex() < last) {
-                        assertThat(System.nanoTime()).isLessThan(deadline);
-                        Thread.sleep(5);
-                    }
-                    c.ack(last);
-                    while (server.status().getClientsList().stream().noneMatch(s -> s.getName().equals(name)
-                            && s.getAckedIndex() == last)) {
-                        assertThat(System.nanoTime()).isLessThan(deadline);
-                        Thread.sleep(10);
-                    }
+                    streamAndAck(server, c, name, last);
                 }
             }
             ClientTlsCommandsTest.Run status = ClientTlsCommandsTest.teefs("status", "--server", socket);
@@ -99,17 +89,7 @@ class ForgetCommandTest {
                 try (BroadcastClient c = BroadcastClient.connect(new ClientOptions().address(tcp).name(name).fromOldest()
                         .tls(ClientTls.of(keys.resolve("server.crt"), null, keys.resolve(name + ".crt"),
                                 keys.resolve(name + ".key"))), (i, b, o, l) -> { })) {
-                    long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
-                    while (c.lastDeliveredIndex() < last) {
-                        assertThat(System.nanoTime()).isLessThan(deadline);
-                        Thread.sleep(5);
-                    }
-                    c.ack(last);
-                    while (server.status().getClientsList().stream().noneMatch(s -> s.getName().equals(name)
-                            && s.getAckedIndex() == last)) {
-                        assertThat(System.nanoTime()).isLessThan(deadline);
-                        Thread.sleep(10);
-                    }
+                    streamAndAck(server, c, name, last);
                 }
             }
             String[] asDisk1 = {"--server", tcp, "--server-cert", keys.resolve("server.crt").toString(),
@@ -147,5 +127,21 @@ class ForgetCommandTest {
         System.arraycopy(middle, 0, all, 1, middle.length);
         all[all.length - 1] = last;
         return all;
+    }
+
+    /** Waits until {@code c} has everything up to {@code last}, acks it, and waits until the server shows the ack. */
+    private static void streamAndAck(BroadcastServer server, BroadcastClient c, String name, long last)
+            throws InterruptedException {
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
+        while (c.lastDeliveredIndex() < last) {
+            assertThat(System.nanoTime()).isLessThan(deadline);
+            Thread.sleep(5);
+        }
+        c.ack(last);
+        while (server.status().getClientsList().stream().noneMatch(s -> s.getName().equals(name)
+                && s.getAckedIndex() == last)) {
+            assertThat(System.nanoTime()).isLessThan(deadline);
+            Thread.sleep(10);
+        }
     }
 }

@@ -114,10 +114,11 @@ public final class JournalReader implements AutoCloseable {
             }
             if (DataRef.isRef(view, 0, length)) {
                 int frameLength = sideData.frameLength(view, 0);
-                long address = consumer instanceof FrameSpace space ? space.reserve(index, frameLength) : 0;
+                FrameSpace space = consumer instanceof FrameSpace s ? s : null;
+                long address = space != null ? space.reserve(index, frameLength) : 0;
                 if (address != 0) {
                     sideData.assembleAt(index, view, 0, address);
-                    ((FrameSpace) consumer).commit(index, frameLength);
+                    space.commit(index, frameLength);
                 } else {
                     consumer.accept(index, sideData.assemble(index, view, 0), 0, frameLength);
                 }
