@@ -58,13 +58,76 @@ class MirrorBootstrapWindowTest {
     }
 
     /**
+     * rsync {@code -H} on a live tree can join two hard-link groups into one inode on TARGET (an inode number reused
+     * during its listing). A fake rsync makes that happen for sure: its first call copies, then links c and d to a on
+     * TARGET. The audit when the window closes must split them again; e and f, a right pair, are left alone.
+     */
+    @Test
+    void hardLinkGroupsJoinedByTheCopyAreSplitAgain() throws Exception {
+        Fuse.assumeAvailable();
+        try (MirrorFixture p = new MirrorFixture(root.resolve("p"))) {
+            p.start();
+            Path mount = p.journal.mount;
+            Files.createDirectories(mount.resolve("dir"));
+            Files.writeString(mount.resolve("a"), "pair one");
+            Files.createLink(mount.resolve("dir/b"), mount.resolve("a"));
+            Files.writeString(mount.resolve("c"), "pair two, another file");
+            Files.createLink(mount.resolve("dir/d"), mount.resolve("c"));
+            Files.writeString(mount.resolve("e"), "a right pair");
+            Files.createLink(mount.resolve("f"), mount.resolve("e"));
+            Path calls = root.resolve("fake-rsync-calls");
+            Path bin = joiningRsync(root.resolve("bin"), calls, "ln -f a c && ln -f a dir/d");
+
+            p.startMirror("joined", true, Map.of("PATH", bin + ":" + System.getenv("PATH")));
+            p.awaitMirrorLog("joined", "bootstrap window applied", Duration.ofSeconds(60));
+            p.awaitConverged(Duration.ofSeconds(60), "joined");
+
+            assertThat(Files.readAllLines(calls)).as("the fake rsync ran").isNotEmpty();
+            Path target = p.target("joined");
+            assertThat(Files.isSameFile(target.resolve("c"), target.resolve("dir/d"))).isTrue();
+            assertThat(Files.isSameFile(target.resolve("a"), target.resolve("c"))).isFalse();
+            assertThat(Files.isSameFile(target.resolve("a"), target.resolve("dir/b"))).isTrue();
+            assertThat(Files.readString(target.resolve("a"))).isEqualTo("pair one");
+            assertThat(Files.readString(target.resolve("dir/d"))).isEqualTo("pair two, another file");
+            assertThat(p.mirror("joined").output()).contains("hard-link audit: copied [a, c, dir/b, dir/d] again");
+        }
+    }
+
+    /**
+     * A directory holding an {@code rsync} whose first call runs the real rsync, then {@code script} in TARGET (its
+     * last argument), and reports success; later calls are the real rsync.
+     */
+    static Path joiningRsync(Path dir, Path calls, String script) throws Exception {
+        Files.createDirectories(dir);
+        Path fake = dir.resolve("rsync");
+        Files.writeString(fake, """
+                #!/bin/sh
+                if [ ! -s '%s' ]; then
+                  echo first >> '%s'
+                  %s "$@" || exit $?
+                  for last; do :; done
+                  (cd "$last" && %s) || exit 98
+                  exit 0
+                fi
+                echo later >> '%s'
+                exec %s "$@"
+                """.formatted(calls, calls, realRsync(), script, calls, realRsync()));
+        Files.setPosixFilePermissions(fake, PosixFilePermissions.fromString("rwxr-xr-x"));
+        return dir;
+    }
+
+    static String realRsync() {
+        return Arrays.stream(System.getenv("PATH").split(":")).map(d -> Path.of(d, "rsync"))
+                .filter(Files::isExecutable).findFirst().orElseThrow(() -> new AssertionError("no rsync on PATH"))
+                .toString();
+    }
+
+    /**
      * A directory holding an {@code rsync} whose first call runs {@code script} in {@code mount}, then the real rsync
      * with {@code missed} excluded; later calls are the real rsync. Each call appends a line to {@code calls}.
      */
     static Path fakeRsync(Path dir, Path calls, Path mount, String script, String... missed) throws Exception {
-        String real = Arrays.stream(System.getenv("PATH").split(":")).map(d -> Path.of(d, "rsync"))
-                .filter(Files::isExecutable).findFirst().orElseThrow(() -> new AssertionError("no rsync on PATH"))
-                .toString();
+        String real = realRsync();
         StringBuilder excludes = new StringBuilder();
         for (String m : missed) {
             excludes.append(" --exclude=").append(m);

@@ -223,16 +223,24 @@ public final class ApplyEngine implements AutoCloseable {
         if (repair != null && repair.linked(index, existing, created)) {
             files.parentTimes(created, r.parentMtimeSec(), r.parentMtimeNsec());
             // the file at the existing name may be a new inode now: the handles bound to it follow it
-            moved.clear();
-            handles.boundTo(existing, moved);
-            for (HandleTable.Binding b : moved) {
-                if (b.fd >= 0) {
-                    Posix.LIBC.close(b.fd);
-                }
-                b.fd = files.openForWriteIfRegular(b.path);
-            }
-            moved.clear();
+            reopenHandlesAt(existing);
         }
+    }
+
+    /**
+     * The file at {@code path} was replaced behind the engine's back (a bootstrap repair copied it again): the
+     * handles bound to it are opened again on the file now there.
+     */
+    public void reopenHandlesAt(String path) {
+        moved.clear();
+        handles.boundTo(path, moved);
+        for (HandleTable.Binding b : moved) {
+            if (b.fd >= 0) {
+                Posix.LIBC.close(b.fd);
+            }
+            b.fd = files.openForWriteIfRegular(b.path);
+        }
+        moved.clear();
     }
 
     private void checkpoint(RecordDecoder r) {

@@ -25,7 +25,7 @@ import teefs.protocol.control.StatusReply;
  *       showing rsync's progress, again while files vanish during a copy (renamed after rsync listed them: their
  *       data would be under neither name, and the journal after H holds only the rename);</li>
  *   <li>asks the server for its head index again: E, the end of the bootstrap window;</li>
- *   <li>restates the directories' times (rsync leaves them unset in a copy where files vanished);</li>
+ *   <li>restates the directories' times when the last copy saw files vanish (rsync then leaves them unset);</li>
  *   <li>saves a position that streams from H: the records from the start of H's queue cycle (a CHECKPOINT) up to H
  *       are read for the open-file handles only, the records from H on are applied; and the window [H, E] with
  *       SOURCE, so that the records of the window are applied with repairs, even after a restart.</li>
@@ -87,8 +87,9 @@ public final class Bootstrapper {
         log.enter(StateLog.State.BOOTSTRAPPING, "bootstrap: queue " + status.getQueueId() + " head index " + head
                 + "; copying " + source.source() + " onto " + options.target() + " with rsync");
         long started = System.nanoTime();
+        int code;
         for (int pass = 1; ; pass++) {
-            int code = source.copyTree();
+            code = source.copyTree();
             if (code < 0) {
                 log.line("bootstrap: interrupted; run with --bootstrap again to finish the copy");
                 return false;
@@ -124,7 +125,8 @@ public final class Bootstrapper {
                     + status.getQueueId() + "): run with --bootstrap again", null);
         }
         long end = after.getHeadIndex();
-        if (!restateDirectories()) {
+        // rsync sets the directories' times at the end of a pass in which no file vanished
+        if (code != 0 && !restateDirectories()) {
             return false;
         }
         BootstrapWindow window = end < 0 ? null : new BootstrapWindow(end, source.source(), Map.of());

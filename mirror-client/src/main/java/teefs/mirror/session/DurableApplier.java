@@ -1,6 +1,7 @@
 package teefs.mirror.session;
 
 import java.nio.file.Path;
+import java.util.List;
 import java.util.function.LongSupplier;
 
 import org.agrona.DirectBuffer;
@@ -81,9 +82,11 @@ final class DurableApplier implements AutoCloseable {
         }
         this.engine = e;
         this.targetSync = s;
-        if (repair != null && !repair.closedAfter(applied)) {
+        if (repair != null) {
             this.repair = repair;
             e.repairWith(repair);
+            // even when closed after the applied index (a restart right at the window's end): the audit may not have
+            // run, and runs after the next record
         }
     }
 
@@ -135,7 +138,7 @@ final class DurableApplier implements AutoCloseable {
         engine.apply(index, buffer, offset, length);
         applied = index;
         if (repair != null && repair.closedAfter(applied)) {
-            closeWindow();
+            closeWindowOnceAudited();
         }
         if (!dirty) {
             dirty = true;
@@ -186,8 +189,8 @@ final class DurableApplier implements AutoCloseable {
                 targetSync.sync();
             }
             BootstrapWindow window = repair == null ? null : repair.window(applied);
-            if (repair != null && window == null) {
-                closeWindow();
+            while (repair != null && window == null && !closeWindowOnceAudited()) {
+                window = repair.window(applied); // the audit's copies keep it open, unless nothing came meanwhile
             }
             MirrorState next = saved.applied(applied, engine.handles(), window);
             store.save(next, sync != SyncMode.NONE);
@@ -195,6 +198,20 @@ final class DurableApplier implements AutoCloseable {
             dirty = false;
         }
         return saved.lastApplied();
+    }
+
+    /**
+     * Closes the window unless the audit of TARGET's hard-link groups (run once, here) copied names again: their marks
+     * keep it open until the records journaled meanwhile are applied. True when closed.
+     */
+    private boolean closeWindowOnceAudited() {
+        List<String> copied = repair.auditLinkGroups(applied);
+        if (copied.isEmpty()) {
+            closeWindow();
+            return true;
+        }
+        copied.forEach(engine::reopenHandlesAt);
+        return false;
     }
 
     /** No record after the applied one needs a repair: the engine applies as outside any window from here. */

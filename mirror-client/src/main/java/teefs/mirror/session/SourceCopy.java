@@ -68,6 +68,10 @@ final class SourceCopy {
         return source;
     }
 
+    Path target() {
+        return target;
+    }
+
     boolean local() {
         return isLocal(source);
     }
@@ -99,6 +103,20 @@ final class SourceCopy {
      * @throws MirrorException                   when rsync cannot run
      */
     int copyPaths(Collection<String> paths) throws InterruptedException {
+        return copyPaths(paths, false);
+    }
+
+    /**
+     * Like {@link #copyPaths(Collection)}, but every file is copied whole into a new file renamed over TARGET's, even
+     * when it looks up to date: a name TARGET has in a hard-link group SOURCE does not have is taken out of it (an
+     * in-place copy would write into the group's one inode). The copied names are linked among themselves as on
+     * SOURCE. For the {@link LinkGroupAudit}'s suspects.
+     */
+    int copyReplacing(Collection<String> paths) throws InterruptedException {
+        return copyPaths(paths, true);
+    }
+
+    private int copyPaths(Collection<String> paths, boolean replace) throws InterruptedException {
         byte[] rules = filter(paths);
         Path file;
         try {
@@ -110,6 +128,10 @@ final class SourceCopy {
         try {
             Files.write(file, rules);
             List<String> command = base();
+            if (replace) {
+                command.remove("--inplace");
+                command.add("--ignore-times");
+            }
             // --delete reaches only what the filter lets through and does not protect: the copied subtrees
             command.addAll(List.of("--delete", "--quiet", "--from0", "--filter=merge " + file));
             return run(roots(command), false);

@@ -81,6 +81,8 @@ final class WindowRepair implements BootstrapRepair {
     /** The names LINK records of the window gave (kept current through renames): copied together. */
     private final Set<String> linkedNames = new TreeSet<>();
     private long copies;
+    /** Whether TARGET's hard-link groups were audited by this process (once, when the window is applied). */
+    private boolean audited;
 
     /**
      * @param serverHead the server's head index now; throws {@link TargetUnavailableException} when it cannot tell
@@ -136,12 +138,43 @@ final class WindowRepair implements BootstrapRepair {
         return applied >= end && marks.isEmpty() ? null : new BootstrapWindow(end, source.source(), marks);
     }
 
+    /**
+     * Once per process, when the window's records are applied: copies again, replacing their files, TARGET's names in
+     * hard-link groups SOURCE may not have ({@link LinkGroupAudit}: rsync {@code -H} on a live tree can join two
+     * groups). The copies are marked as the window's repairs are, so the window stays open until the mirror is past
+     * them. Returns the names copied (empty when every group was right, or on a later call).
+     *
+     * @throws TargetUnavailableException when TARGET cannot be read or the copy fails (retried like a repair)
+     */
+    List<String> auditLinkGroups(long applied) {
+        if (audited) {
+            return List.of();
+        }
+        List<String> suspects;
+        try {
+            suspects = new LinkGroupAudit(source.target(), source.local() ? java.nio.file.Path.of(source.source())
+                    : null).suspectNames();
+        } catch (java.io.IOException e) {
+            throw new TargetUnavailableException(applied, "AUDIT", "", "cannot read TARGET's hard links to audit them"
+                    + " after the bootstrap window: " + e.getMessage() + "; retrying", 0, e);
+        }
+        if (!suspects.isEmpty()) {
+            copy(applied, "hard-link audit", new ArrayList<>(suspects), true);
+        }
+        audited = true;
+        return suspects;
+    }
+
     /** Whether no record after {@code applied} can need a repair (without asking the server anything). */
     boolean closedAfter(long applied) {
         return applied >= end && pending.isEmpty() && applied >= marksUntil;
     }
 
     private void copy(long index, String type, List<String> paths) {
+        copy(index, type, paths, false);
+    }
+
+    private void copy(long index, String type, List<String> paths, boolean replacing) {
         if (paths.stream().anyMatch(p -> linkedNames.stream().anyMatch(n -> related(p, n)))) {
             for (String n : linkedNames) {
                 if (!paths.contains(n)) {
@@ -153,7 +186,7 @@ final class WindowRepair implements BootstrapRepair {
         int attempt = 0;
         try {
             do {
-                code = source.copyPaths(paths);
+                code = replacing ? source.copyReplacing(paths) : source.copyPaths(paths);
             } while (code == SourceCopy.PARTIAL && ++attempt < PARTIAL_ATTEMPTS);
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
@@ -168,8 +201,9 @@ final class WindowRepair implements BootstrapRepair {
         }
         pending.addAll(paths);
         if (++copies <= LOGGED) {
-            log.line("bootstrap window: record #" + index + " " + type + ": copied " + paths + " again from "
-                    + source.source() + (copies == LOGGED ? " (further copies are counted, not shown)" : ""));
+            log.line("bootstrap window: " + (replacing ? "after record #" : "record #") + index + " " + type
+                    + ": copied " + paths + " again from " + source.source()
+                    + (copies == LOGGED ? " (further copies are counted, not shown)" : ""));
         }
     }
 

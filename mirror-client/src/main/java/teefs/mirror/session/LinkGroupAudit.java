@@ -1,0 +1,117 @@
+package teefs.mirror.session;
+
+import java.io.IOException;
+import java.nio.file.FileVisitResult;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.SimpleFileVisitor;
+import java.nio.file.attribute.BasicFileAttributes;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.TreeSet;
+
+import teefs.posix.Stat;
+
+/**
+ * Finds the hard-link groups of TARGET that SOURCE may not have: the names to copy again, replacing their files, when
+ * a bootstrap window closes.
+ *
+ * <h2>Why</h2>
+ * {@code rsync -H} groups the names it lists by inode number. On a live tree a number is reused as soon as its file
+ * is gone: ext4 hands the inode of a pair of links deleted during the listing to the next file created, and rsync,
+ * which met the old pair earlier in its listing, makes the new file and its links one group with the old pair on
+ * TARGET (seen under a busy writer: {@code src7, hard0} and {@code src16, hard15}, two pairs on SOURCE, became one
+ * inode of four names). Replaying the journal never undoes that: {@code --inplace} copies and the records write into
+ * the one inode, so a write to one pair shows through the other, for good.
+ *
+ * <h2>What counts as wrong</h2>
+ * TARGET's regular files with more than one link are grouped by inode. A group is right when every one of its names is,
+ * on SOURCE now, a regular file, all of them the same one (device and inode). Anything else is suspect and copied
+ * again: the journal after the window cannot tell a pair that SOURCE split since from a false one, and a copy of a
+ * right group costs only time. A local SOURCE is looked at with lstat(2), each ancestor checked to be a real
+ * directory (no symlink in SOURCE is followed); a remote one cannot be, so every group of names is copied again
+ * (rsync's delta transfer sends little for files that were right).
+ *
+ * <p>Not thread-safe: one audit at a time, on the mirror thread.
+ */
+final class LinkGroupAudit {
+    private final Path target;
+    /** SOURCE's directory, or null when SOURCE is remote. */
+    private final Path source;
+    private final Stat stat = new Stat();
+
+    LinkGroupAudit(Path target, Path localSource) {
+        this.target = target.toAbsolutePath().normalize();
+        this.source = localSource == null ? null : localSource.toAbsolutePath().normalize();
+    }
+
+    /** The names (record paths, sorted) of every suspect group, all groups together: copy them in one run. */
+    List<String> suspectNames() throws IOException {
+        List<String> names = new ArrayList<>();
+        for (List<String> group : groups()) {
+            if (source == null || !sameFileOnSource(group)) {
+                names.addAll(group);
+            }
+        }
+        return new ArrayList<>(new TreeSet<>(names));
+    }
+
+    /** TARGET's names of regular files with more than one link, grouped by inode; groups of one name left out. */
+    List<List<String>> groups() throws IOException {
+        Map<Long, List<String>> byInode = new HashMap<>();
+        Files.walkFileTree(target, new SimpleFileVisitor<>() {
+            @Override
+            public FileVisitResult visitFile(Path file, BasicFileAttributes attrs) {
+                if (attrs.isRegularFile() && stat.lstat(file.toString()) == 0 && stat.isRegular()
+                        && stat.nlink() > 1) {
+                    byInode.computeIfAbsent(stat.ino(), i -> new ArrayList<>(2))
+                            .add(target.relativize(file).toString());
+                }
+                return FileVisitResult.CONTINUE;
+            }
+
+            @Override
+            public FileVisitResult visitFileFailed(Path file, IOException failure) {
+                return FileVisitResult.CONTINUE; // unreadable (lost+found): no record names what is in it
+            }
+        });
+        List<List<String>> groups = new ArrayList<>();
+        for (List<String> names : byInode.values()) {
+            if (names.size() > 1) {
+                names.sort(null);
+                groups.add(names);
+            }
+        }
+        groups.sort((a, b) -> a.get(0).compareTo(b.get(0)));
+        return groups;
+    }
+
+    private boolean sameFileOnSource(List<String> names) {
+        long dev = 0;
+        long ino = 0;
+        for (int i = 0; i < names.size(); i++) {
+            if (!regularOnSource(names.get(i))) {
+                return false;
+            }
+            if (i == 0) {
+                dev = stat.dev();
+                ino = stat.ino();
+            } else if (stat.dev() != dev || stat.ino() != ino) {
+                return false;
+            }
+        }
+        return true;
+    }
+
+    /** lstat of {@code name} on SOURCE, true when it is a regular file reached through real directories only. */
+    private boolean regularOnSource(String name) {
+        for (int slash = name.indexOf('/'); slash >= 0; slash = name.indexOf('/', slash + 1)) {
+            if (stat.lstat(source.resolve(name.substring(0, slash)).toString()) != 0 || !stat.isDirectory()) {
+                return false;
+            }
+        }
+        return stat.lstat(source.resolve(name).toString()) == 0 && stat.isRegular();
+    }
+}
