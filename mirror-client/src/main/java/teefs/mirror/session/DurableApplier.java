@@ -28,16 +28,24 @@ import teefs.protocol.RecordType;
  * <p>Inside a bootstrap window ({@link MirrorState#window()}), the engine reports renames and links to a
  * {@link WindowRepair}, and the window is saved with each position until no record after it needs a repair.
  *
+ * <p>With {@code --sync batch} the periodic flush runs on a thread of its own ({@link BackgroundFlush}): syncfs can
+ * take most of a second on a busy disk, and the records arriving meanwhile are applied instead of waiting.
+ *
  * <p>Not thread-safe: the mirror thread creates it, calls every method and closes it; it owns the engine.
  */
 final class DurableApplier implements AutoCloseable {
     private final ApplyEngine engine;
     private final TargetSync targetSync;
+    /** The periodic flush with {@code --sync batch}; null otherwise. */
+    private final BackgroundFlush background;
     private final StateStore store;
     private final SyncMode sync;
     private final LongSupplier nanoClock;
     private final RecordDecoder decoder = new RecordDecoder();
     private final StateLog log;
+
+    /** How often the mirror thread looks whether a flush in flight ended, while idle. */
+    private static final long IN_FLIGHT_POLL_NANOS = 10_000_000L;
 
     private WindowRepair repair;
     private MirrorState saved;
@@ -82,6 +90,7 @@ final class DurableApplier implements AutoCloseable {
         }
         this.engine = e;
         this.targetSync = s;
+        this.background = sync == SyncMode.BATCH ? new BackgroundFlush(s, store) : null;
         if (repair != null) {
             this.repair = repair;
             e.repairWith(repair);
@@ -140,10 +149,7 @@ final class DurableApplier implements AutoCloseable {
         if (repair != null && repair.closedAfter(applied)) {
             closeWindowOnceAudited();
         }
-        if (!dirty) {
-            dirty = true;
-            dirtySinceNanos = nanoClock.getAsLong();
-        }
+        markDirty();
         if (exchange || sync == SyncMode.ALWAYS) {
             flush();
         }
@@ -167,37 +173,100 @@ final class DurableApplier implements AutoCloseable {
                 == Posix.RENAME_EXCHANGE;
     }
 
-    /** Whether applied records have waited {@code batchNanos} or more for a flush. */
+    /**
+     * Whether the periodic flush ({@link #flushInBackground}) has work: applied records have waited
+     * {@code batchNanos} or more (and no flush is in flight), or a flush in flight has ended.
+     */
     boolean flushDue(long batchNanos) {
+        if (background != null && background.busy()) {
+            return background.done();
+        }
         return dirty && nanoClock.getAsLong() - dirtySinceNanos >= batchNanos;
     }
 
-    /** Nanoseconds until the pending flush is due, or {@code Long.MAX_VALUE} when nothing waits. */
+    /** Nanoseconds until {@link #flushDue} may turn true, or {@code Long.MAX_VALUE} when nothing waits. */
     long nanosUntilFlush(long batchNanos) {
+        if (background != null && background.busy()) {
+            return background.done() ? 0 : IN_FLIGHT_POLL_NANOS;
+        }
         return dirty ? Math.max(0, dirtySinceNanos + batchNanos - nanoClock.getAsLong()) : Long.MAX_VALUE;
     }
 
     /**
-     * Makes everything applied durable and saves the position; returns the saved index (-1 when none yet).
+     * Makes everything applied durable and saves the position, on the calling thread (after any flush in flight
+     * ended); returns the saved index (-1 when none yet).
      *
      * @throws teefs.mirror.apply.TargetUnavailableException when syncfs fails
      * @throws StateStoreException                         when the state cannot be written
      */
     long flush() {
+        if (background != null) {
+            try {
+                collected(background.await());
+            } catch (RuntimeException e) {
+                markDirty();
+                throw e;
+            }
+        }
         if (dirty) {
+            MirrorState next = nextState();
             if (sync != SyncMode.NONE) {
                 targetSync.sync();
             }
-            BootstrapWindow window = repair == null ? null : repair.window(applied);
-            while (repair != null && window == null && !closeWindowOnceAudited()) {
-                window = repair.window(applied); // the audit's copies keep it open, unless nothing came meanwhile
-            }
-            MirrorState next = saved.applied(applied, engine.handles(), window);
             store.save(next, sync != SyncMode.NONE);
             saved = next;
-            dirty = false;
         }
         return saved.lastApplied();
+    }
+
+    /**
+     * The periodic flush: with {@code --sync batch}, collects the flush in flight if it ended and starts the next one
+     * on the {@link BackgroundFlush} thread, so that applying goes on during syncfs; otherwise {@link #flush}.
+     * Returns the index saved durably so far (-1 when none yet), which may lag behind what was applied.
+     *
+     * @throws teefs.mirror.apply.TargetUnavailableException when the last flush's syncfs failed
+     * @throws StateStoreException                         when its state could not be written
+     */
+    long flushInBackground() {
+        if (background == null) {
+            return flush();
+        }
+        try {
+            collected(background.finished());
+        } catch (RuntimeException e) {
+            markDirty(); // what that flush covered is still to be made durable
+            throw e;
+        }
+        if (dirty && !background.busy()) {
+            background.start(nextState());
+        }
+        return saved.lastApplied();
+    }
+
+    private void markDirty() {
+        if (!dirty) {
+            dirty = true;
+            dirtySinceNanos = nanoClock.getAsLong();
+        }
+    }
+
+    private void collected(MirrorState done) {
+        if (done != null) {
+            saved = done;
+        }
+    }
+
+    /**
+     * The state after the applied record, with the handles and the bootstrap window of this moment; what is applied
+     * from here on counts as not flushed.
+     */
+    private MirrorState nextState() {
+        BootstrapWindow window = repair == null ? null : repair.window(applied);
+        while (repair != null && window == null && !closeWindowOnceAudited()) {
+            window = repair.window(applied); // the audit's copies keep it open, unless nothing came meanwhile
+        }
+        dirty = false;
+        return saved.applied(applied, engine.handles(), window);
     }
 
     /**
@@ -227,6 +296,9 @@ final class DurableApplier implements AutoCloseable {
 
     @Override
     public void close() {
+        if (background != null) {
+            background.close();
+        }
         try {
             targetSync.close();
         } finally {

@@ -109,7 +109,7 @@ final class MirrorSession implements RecordListener {
             }
             int n = handoff.drain(sink, DRAIN_LIMIT);
             if (applier.flushDue(batchNanos)) {
-                ack(client, applier);
+                ackDurable(client, applier.flushInBackground(), applier);
             }
             if (n > 0) {
                 continue;
@@ -132,7 +132,10 @@ final class MirrorSession implements RecordListener {
     }
 
     private void ack(BroadcastClient client, DurableApplier applier) {
-        long durable = applier.flush();
+        ackDurable(client, applier.flush(), applier);
+    }
+
+    private static void ackDurable(BroadcastClient client, long durable, DurableApplier applier) {
         if (durable >= 0 && !applier.saved().tracking() && client.isConnected()) {
             client.ack(durable);
         }
