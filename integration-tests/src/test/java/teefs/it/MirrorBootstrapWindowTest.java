@@ -44,11 +44,7 @@ class MirrorBootstrapWindowTest {
                       && printf 'new log' > log
                     """, "/y", "/d2", "/h2", "/h3", "/log.2");
 
-            p.startMirror("fuzzy", true, Map.of("PATH", bin + ":" + System.getenv("PATH")));
-            p.awaitMirrorLog("fuzzy", "bootstrap window applied", Duration.ofSeconds(60));
-            p.awaitConverged(Duration.ofSeconds(60), "fuzzy");
-
-            assertThat(Files.readAllLines(calls)).as("the fake rsync ran").isNotEmpty();
+            bootstrapConverges(p, "fuzzy", bin, calls);
             Path target = p.target("fuzzy");
             assertThat(Files.isSameFile(target.resolve("h2"), target.resolve("h3"))).isTrue();
             assertThat(Files.readString(target.resolve("log.2"))).isEqualTo("previous log");
@@ -78,11 +74,7 @@ class MirrorBootstrapWindowTest {
             Path calls = root.resolve("fake-rsync-calls");
             Path bin = joiningRsync(root.resolve("bin"), calls, "ln -f a c && ln -f a dir/d");
 
-            p.startMirror("joined", true, Map.of("PATH", bin + ":" + System.getenv("PATH")));
-            p.awaitMirrorLog("joined", "bootstrap window applied", Duration.ofSeconds(60));
-            p.awaitConverged(Duration.ofSeconds(60), "joined");
-
-            assertThat(Files.readAllLines(calls)).as("the fake rsync ran").isNotEmpty();
+            bootstrapConverges(p, "joined", bin, calls);
             Path target = p.target("joined");
             assertThat(Files.isSameFile(target.resolve("c"), target.resolve("dir/d"))).isTrue();
             assertThat(Files.isSameFile(target.resolve("a"), target.resolve("c"))).isFalse();
@@ -91,6 +83,14 @@ class MirrorBootstrapWindowTest {
             assertThat(Files.readString(target.resolve("dir/d"))).isEqualTo("pair two, another file");
             assertThat(p.mirror("joined").output()).contains("hard-link audit: copied [a, c, dir/b, dir/d] again");
         }
+    }
+
+    /** Bootstraps mirror {@code name} with the rsync in {@code bin} first on its PATH, until it equals STORE. */
+    private static void bootstrapConverges(MirrorFixture p, String name, Path bin, Path calls) throws Exception {
+        p.startMirror(name, true, Map.of("PATH", bin + ":" + System.getenv("PATH")));
+        p.awaitMirrorLog(name, "bootstrap window applied", Duration.ofSeconds(60));
+        p.awaitConverged(Duration.ofSeconds(60), name);
+        assertThat(Files.readAllLines(calls)).as("the fake rsync ran").isNotEmpty();
     }
 
     /**
