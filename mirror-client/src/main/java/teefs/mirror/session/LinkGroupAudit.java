@@ -41,6 +41,8 @@ final class LinkGroupAudit {
     /** SOURCE's directory, or null when SOURCE is remote. */
     private final Path source;
     private final Stat stat = new Stat();
+    private long filesSeen;
+    private int groupsSeen;
 
     LinkGroupAudit(Path target, Path localSource) {
         this.target = target.toAbsolutePath().normalize();
@@ -60,10 +62,12 @@ final class LinkGroupAudit {
 
     /** TARGET's names of regular files with more than one link, grouped by inode; groups of one name left out. */
     List<List<String>> groups() throws IOException {
+        filesSeen = 0;
         Map<Long, List<String>> byInode = new HashMap<>();
         Files.walkFileTree(target, new SimpleFileVisitor<>() {
             @Override
             public FileVisitResult visitFile(Path file, BasicFileAttributes attrs) {
+                filesSeen++;
                 if (attrs.isRegularFile() && stat.lstat(file.toString()) == 0 && stat.isRegular()
                         && stat.nlink() > 1) {
                     byInode.computeIfAbsent(stat.ino(), i -> new ArrayList<>(2))
@@ -85,7 +89,18 @@ final class LinkGroupAudit {
             }
         }
         groups.sort((a, b) -> a.get(0).compareTo(b.get(0)));
+        groupsSeen = groups.size();
         return groups;
+    }
+
+    /** Entries of TARGET the last walk saw (files, symlinks and others, not directories). */
+    long filesSeen() {
+        return filesSeen;
+    }
+
+    /** Hard-link groups of two names or more the last walk found. */
+    int groupsSeen() {
+        return groupsSeen;
     }
 
     private boolean sameFileOnSource(List<String> names) {

@@ -151,13 +151,20 @@ final class WindowRepair implements BootstrapRepair {
             return List.of();
         }
         List<String> suspects;
+        long started = System.nanoTime();
+        LinkGroupAudit audit = new LinkGroupAudit(source.target(), source.local()
+                ? java.nio.file.Path.of(source.source()) : null);
         try {
-            suspects = new LinkGroupAudit(source.target(), source.local() ? java.nio.file.Path.of(source.source())
-                    : null).suspectNames();
+            suspects = audit.suspectNames();
         } catch (java.io.IOException e) {
             throw new TargetUnavailableException(applied, "AUDIT", "", "cannot read TARGET's hard links to audit them"
                     + " after the bootstrap window: " + e.getMessage() + "; retrying", 0, e);
         }
+        log.line(String.format("bootstrap window: hard-link audit of %d files on TARGET in %.1f s: %d group(s) of"
+                + " names, %s", audit.filesSeen(), (System.nanoTime() - started) / 1e9, audit.groupsSeen(),
+                suspects.isEmpty() ? "each one file on " + source.source()
+                        : suspects.size() + " name(s) to copy again" + (source.local() ? ""
+                        : " (a remote source cannot be looked at: every group is copied again)")));
         if (!suspects.isEmpty()) {
             copy(applied, "hard-link audit", new ArrayList<>(suspects), true);
         }
