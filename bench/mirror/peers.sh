@@ -5,8 +5,9 @@
 #              wall time -> MB/s and files/s, CPU time (wait4: every process of the peer), and teefs' fixed cost
 #              (a replay of the journal's first record only: JVM start, opening the journal)
 #   2. boot    a late mirror, `teefs mirror --bootstrap --source STORE` against a running `teefs broadcast` of that
-#              journal, until it prints "streaming", vs `rsync -aHAX --inplace --delete STORE/ EMPTY/`; teefs' time is
-#              split into start (JVM, server status), its own rsync, restating directory times, and the rest
+#              journal, until its bootstrap window is applied (the copy, the records since its head index, the
+#              hard-link audit), vs `rsync -aHAX --inplace --delete STORE/ EMPTY/`; teefs' time is split into start
+#              (JVM, server status), its own rsync, restating directory times (only when files vanished), and the rest
 #   3. lag     `teefs up` (default layout: journal, broadcaster, two mirrors) vs lsyncd (default.rsync, delay = 0,
 #              archive + hard_links) syncing a plain directory to two targets: two sync{} blocks, the same fan-out as
 #              teefs' two mirrors. Both run throughout; rounds alternate which one is measured. A 512-byte file is
@@ -300,7 +301,7 @@ fi
 
 # ==== 2. boot: a late mirror's bootstrap vs plain rsync ==========================================================
 if want boot; then
-  echo "== boot: teefs mirror --bootstrap (until it says streaming) vs rsync -aHAX --inplace --delete"
+  echo "== boot: teefs mirror --bootstrap (until its window is applied) vs rsync -aHAX --inplace --delete"
   "$teefs" broadcast --queue "$A/queue" --listen "unix:$A/b.sock" > "$log/broadcast.log" 2>&1 9>&- &
   bcast_pid=$!; pids+=("$bcast_pid broadcast"); track $bcast_pid
   for _ in $(seq 300); do [[ -S $A/b.sock ]] && break; kill -0 $bcast_pid 2>/dev/null || break; sleep 0.1; done
@@ -311,7 +312,7 @@ if want boot; then
     for p in $order; do
       fresh; dst=$work/targets/$p/tree; mkdir -p "$work/targets/$p"
       if [[ $p == teefs ]]; then
-        # time from the start of the process to its "streaming" line; then SIGTERM (it saves its position)
+        # time from the start of the process to "bootstrap window applied"; then SIGTERM (it saves its position)
         run python3 - "$teefs" "$A/b.sock" "$dst" "$A/store" "boot$r" "$log/boot$r.log" > "$work/boot.out" <<'PY'
 import os, signal, subprocess, sys, threading, time
 teefs, sock, dst, store, name, logf = sys.argv[1:]
@@ -329,13 +330,13 @@ with open(logf, 'w') as log:
         if ': bootstrap: queue ' in line and copying is None: copying = now   # JVM up, server's head known
         if line.startswith('total size is ') and rsynced is None: rsynced = now  # rsync's last line (--info=stats1)
         if ': bootstrap: copy done' in line and copied is None: copied = now  # and directory times restated
-        if ': streaming ' in line and t is None:
+        if ': bootstrap window applied' in line and t is None:
             t = now
             p.send_signal(signal.SIGTERM)
     _, st, ru = os.wait4(p.pid, 0); p.returncode = os.waitstatus_to_exitcode(st)
 if t is None or copying is None or copied is None:
-    sys.exit('teefs mirror exited %d before streaming: see %s' % (p.returncode, logf))
-# CPU: the mirror's JVM and its rsync, to its exit (a few ms after "streaming": it saves its position and stops)
+    sys.exit('teefs mirror exited %d before its bootstrap window was applied: see %s' % (p.returncode, logf))
+# CPU: the mirror's JVM and its rsync, to its exit (a few ms after the window: it saves its position and stops)
 if rsynced is None: rsynced = copied              # (rsync printed no summary: count it all as rsync)
 print('%.4f %.4f %.4f %.4f %.4f %.4f' % (t, ru.ru_utime + ru.ru_stime, copying, rsynced - copying, copied - rsynced,
                                          t - copied))
@@ -351,7 +352,7 @@ PY
       fi
       record "$r" boot_s "$p" "$s"; record "$r" boot_cpu_s "$p" "$cpu"
       if [[ $p == teefs ]]; then
-        printf '  round %d %-6s %7.2f s, CPU %6.2f s (start %.2f s, rsync %.2f s, directory times %.2f s, to streaming %.2f s)\n' \
+        printf '  round %d %-6s %7.2f s, CPU %6.2f s (start %.2f s, rsync %.2f s, directory times %.2f s, to the window applied %.2f s)\n' \
           "$r" "$p" "$s" "$cpu" "$s_start" "$s_rsync" "$s_restate" "$s_rest"
       else
         printf '  round %d %-6s %7.2f s, CPU %6.2f s\n' "$r" "$p" "$s" "$cpu"
@@ -506,7 +507,7 @@ if 'boot_s' in v:
     parts = ['start', 'rsync', 'restate', 'rest']
     line('boot_parts_s', 's, medians, of teefs boot_s: start = process start to "copying" (JVM, server status); rsync ='
          ' its rsync -aHAX --inplace --delete --numeric-ids; restate = its restating of directory times; rest = saving'
-         ' the position, connecting, "streaming"', parts,
+         ' the position, connecting, applying the window, the hard-link audit', parts,
          ['%.2f' % med([x for _, x in v['boot_%s_s' % k]['teefs']]) for k in parts])
     m, rs = per_round('boot_s', 'teefs', 'rsync')
     table.append(('bootstrap time, teefs/rsync', m, rs, '< 1: teefs faster'))
