@@ -18,8 +18,8 @@ import teefs.mirror.session.SyncMode;
 @Command(name = "mirror",
         mixinStandardHelpOptions = true,
         description = {
-            "Keep TARGET an exact, live copy of the landing zone: stream the journal from a 'teefs broadcast'",
-            "server and apply every record onto TARGET, forever.",
+            "Keep TARGET an exact, live copy of the landing zone: stream the journal from a 'teefs broadcast'"
+                    + " server and apply every record onto TARGET, forever.",
             "",
             "The mirror saves its position (queue id, last applied index, open-file handles) in --state, atomically",
             "and only after TARGET's data up to that index is durable; after a crash or a kill it resumes exactly",

@@ -16,8 +16,7 @@ import teefs.queue.JournalQueue;
 @Command(name = "replay",
         mixinStandardHelpOptions = true,
         description = {
-            "Apply the journal's records onto a target directory, as a mirror does,",
-            "then stop.",
+            "Apply the journal's records onto a target directory, as a mirror does, then stop.",
             "",
             "Replaying is idempotent: replaying a range again, or an overlapping one,",
             "is harmless. Starting after the first record needs no earlier history:",

@@ -17,8 +17,7 @@ import teefs.mirror.verify.VerifyOptions;
 @Command(name = "verify",
         mixinStandardHelpOptions = true,
         description = {
-            "Compare two directory trees; list every difference, one per line, then",
-            "a summary.",
+            "Compare two directory trees; list every difference, one per line, then a summary.",
             "",
             "Checks what a mirror must keep: type, size, content, permission bits,",
             "owner, mtime (files, directories and symlinks; to the nanosecond where",

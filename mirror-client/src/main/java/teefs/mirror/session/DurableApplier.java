@@ -146,7 +146,9 @@ final class DurableApplier implements AutoCloseable {
         }
         engine.apply(index, buffer, offset, length);
         applied = index;
-        if (repair != null && repair.closedAfter(applied)) {
+        if (repair != null && applied >= repair.end() && repair.window(applied) == null) {
+            // past the window and its marks (asking the server for the head after the last repair, once): the audit
+            // and the close come now, not at the next flush
             closeWindowOnceAudited();
         }
         markDirty();

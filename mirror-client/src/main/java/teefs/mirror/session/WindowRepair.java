@@ -74,8 +74,6 @@ final class WindowRepair implements BootstrapRepair {
     private final StateLog log;
     /** Copied path → the server's head index right after its copy. */
     private final Map<String, Long> marks;
-    /** The largest index of {@link #marks}: no record after it needs a repair (once {@link #pending} is empty). */
-    private long marksUntil = Long.MIN_VALUE;
     /** Copied paths whose head index is not known yet: asked for only when needed (a network round trip). */
     private final Set<String> pending = new TreeSet<>();
     /** The names LINK records of the window gave (kept current through renames): copied together. */
@@ -93,7 +91,6 @@ final class WindowRepair implements BootstrapRepair {
         this.serverHead = serverHead;
         this.log = log;
         this.marks = new TreeMap<>(window.marks());
-        marks.values().forEach(until -> marksUntil = Math.max(marksUntil, until));
     }
 
     long end() {
@@ -172,11 +169,6 @@ final class WindowRepair implements BootstrapRepair {
         return suspects;
     }
 
-    /** Whether no record after {@code applied} can need a repair (without asking the server anything). */
-    boolean closedAfter(long applied) {
-        return applied >= end && pending.isEmpty() && applied >= marksUntil;
-    }
-
     private void copy(long index, String type, List<String> paths) {
         copy(index, type, paths, false);
     }
@@ -242,7 +234,6 @@ final class WindowRepair implements BootstrapRepair {
         for (String p : pending) {
             marks.merge(p, head, Math::max);
         }
-        marksUntil = Math.max(marksUntil, head);
         pending.clear();
     }
 
