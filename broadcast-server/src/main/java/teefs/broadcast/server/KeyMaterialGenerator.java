@@ -36,6 +36,8 @@ public final class KeyMaterialGenerator {
     public static final String TOKEN = "token";
     /** The default trust file client certificates are appended to: the server's {@code --client-ca}. */
     public static final String CLIENTS = "clients.pem";
+    /** The environment variable that hands keytool its temporary keystore's password. */
+    private static final String PASSWORD_VARIABLE = "TEEFS_KEYTOOL_PASSWORD";
 
     private KeyMaterialGenerator() {
     }
@@ -99,14 +101,23 @@ public final class KeyMaterialGenerator {
         return List.of(certFile, keyFile, trustFile);
     }
 
-    private record Pair(X509Certificate cert, String certPem, String keyPem) {
+    record Pair(X509Certificate cert, String certPem, String keyPem) {
     }
 
     /** A self-signed EC P-256 pair made by keytool in a temporary keystore inside {@code dir}, deleted after. */
     private static Pair selfSigned(Path dir, String dname, int days, String... extensions) throws IOException {
+        return selfSigned(dir, dname, days, randomToken(18).toCharArray(), extensions);
+    }
+
+    /**
+     * The same with the temporary keystore's password given. keytool gets it through its environment, never as an
+     * argument: the launcher takes any argument that starts with {@code -J} as its own JVM option, wherever it stands
+     * (a random URL-safe password does, once in 4,096), and arguments are visible to every user in ps.
+     */
+    static Pair selfSigned(Path dir, String dname, int days, char[] password, String... extensions)
+            throws IOException {
         Path store = Files.createTempFile(dir, ".keygen", ".p12");
         Files.delete(store);
-        char[] password = randomToken(18).toCharArray();
         try {
             List<String> command = new ArrayList<>(List.of(
                     Path.of(System.getProperty("java.home"), "bin", "keytool").toString(), "-genkeypair",
@@ -117,8 +128,8 @@ public final class KeyMaterialGenerator {
                 command.add(e);
             }
             command.addAll(List.of("-storetype", "PKCS12", "-keystore", store.toString(),
-                    "-storepass", new String(password), "-keypass", new String(password)));
-            run(command);
+                    "-storepass:env", PASSWORD_VARIABLE, "-keypass:env", PASSWORD_VARIABLE));
+            run(command, new String(password));
             KeyStore ks = KeyStore.getInstance("PKCS12");
             try (InputStream in = Files.newInputStream(store)) {
                 ks.load(in, password);
@@ -151,8 +162,10 @@ public final class KeyMaterialGenerator {
         return Base64.getUrlEncoder().withoutPadding().encodeToString(b);
     }
 
-    private static void run(List<String> command) throws IOException {
-        Process p = new ProcessBuilder(command).redirectErrorStream(true).start();
+    private static void run(List<String> command, String password) throws IOException {
+        ProcessBuilder builder = new ProcessBuilder(command).redirectErrorStream(true);
+        builder.environment().put(PASSWORD_VARIABLE, password);
+        Process p = builder.start();
         String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
         try {
             if (!p.waitFor(60, TimeUnit.SECONDS) || p.exitValue() != 0) {

@@ -227,15 +227,21 @@ final class SourceCopy {
         return command;
     }
 
-    /** rsync's exit code, or -1 when a stop interrupted it (only when {@code stoppable}). */
+    /**
+     * rsync's exit code, or -1 when a stop interrupted it (only when {@code stoppable}). A partial transfer (23) whose
+     * every error was a file changing under rsync is reported as {@link #VANISHED}: see {@link RsyncErrors}.
+     */
     private int run(List<String> command, boolean stoppable) throws InterruptedException {
         Process p;
         try {
-            p = new ProcessBuilder(command).redirectErrorStream(true).inheritIO().start();
+            p = new ProcessBuilder(command).redirectInput(ProcessBuilder.Redirect.INHERIT)
+                    .redirectOutput(ProcessBuilder.Redirect.INHERIT).start();
         } catch (IOException e) {
             throw new MirrorException(MirrorException.CONFIGURATION, "cannot run rsync (" + e.getMessage()
                     + "): install it (apt-get install rsync)", e);
         }
+        RsyncErrors errors = new RsyncErrors(p.getErrorStream(), System.out);
+        errors.start();
         while (!p.waitFor(100, TimeUnit.MILLISECONDS)) {
             if (stoppable && stopRequested.getAsBoolean()) {
                 p.destroy();
@@ -245,7 +251,9 @@ final class SourceCopy {
                 return -1;
             }
         }
-        return p.exitValue();
+        errors.join(10_000); // the pipe ends with rsync (unless a child of it holds it: then judge on what came)
+        int code = p.exitValue();
+        return code == PARTIAL && !errors.isAlive() && errors.onlyFilesChangingUnderRsync() ? VANISHED : code;
     }
 
     /** {@code code} when it leaves a usable copy (0, 23, 24, or -1 for a stop); throws otherwise. */
