@@ -597,6 +597,29 @@ final class JournalFs extends FuseStubFS {
         }
     }
 
+    /**
+     * Reads answer with a buffer that names STORE's descriptor instead of bytes: libfuse moves them to /dev/fuse
+     * itself, with splice(2) (page references into a pipe, one copy into the reply) when the mount has
+     * {@code splice_write}, else with pread into its own buffer, which is what {@link #read} costs.
+     */
+    @Override
+    public int read_buf(String path, Pointer bufp, @size_t long size, @off_t long offset, FuseFileInfo fi) {
+        try {
+            OpenFile file = handles.get(fi.fh.get());
+            if (file == null) {
+                return -Posix.EBADF;
+            }
+            long vec = FuseBufvecs.fdBuffer(file.fd, size, offset);
+            if (vec == 0) {
+                return -Posix.ENOMEM;
+            }
+            bufp.putAddress(0, vec);
+            return 0;
+        } catch (Throwable t) {
+            return internal("read_buf", path, t);
+        }
+    }
+
     @Override
     public int write(String path, Pointer buf, @size_t long size, @off_t long offset, FuseFileInfo fi) {
         OpenFile file = handles.get(fi.fh.get());

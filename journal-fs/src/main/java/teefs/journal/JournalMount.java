@@ -94,8 +94,10 @@ public final class JournalMount implements AutoCloseable {
     private String[] fuseOptions() {
         List<String> options = new ArrayList<>();
         // big_writes: 128 KiB writes instead of 4 KiB (libfuse2 caps max_write there); use_ino: real inode
-        // numbers, so hard links look like hard links and git/rsync see stable inodes
-        StringBuilder o = new StringBuilder("big_writes,max_write=131072,use_ino,fsname=teefs,subtype=teefs");
+        // numbers, so hard links look like hard links and git/rsync see stable inodes; splice_write: read replies
+        // (JournalFs.read_buf names STORE's descriptor) go from STORE to /dev/fuse by splice, one copy instead of two
+        StringBuilder o = new StringBuilder(
+                "big_writes,max_write=131072,use_ino,splice_write,fsname=teefs,subtype=teefs");
         if (Posix.isRoot()) {
             // other users may use the mount, and the kernel checks their permissions against STORE's modes
             o.append(",allow_other,default_permissions");

@@ -77,6 +77,9 @@ public interface LibC {
     @SaveError int lremovexattr(String path, String name);
     @SaveError int fsetxattr(int fd, String name, @In byte[] value, long size, int flags);
 
+    /** malloc(3): for structures libfuse takes over and frees itself (a read_buf's fuse_bufvec). 0 when out of memory. */
+    long malloc(long size);
+
     int geteuid();
     int getegid();
     int umask(int mask);

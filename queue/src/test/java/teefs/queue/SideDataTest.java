@@ -1,6 +1,7 @@
 package teefs.queue;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.junit.jupiter.api.Assumptions.assumeTrue;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import java.nio.ByteBuffer;
@@ -168,6 +169,31 @@ class SideDataTest {
         }
         try (JournalQueue queue = JournalQueue.openExisting(dir)) {
             assertThat(readAll(queue)).containsExactly(expectFirst, expectSecond);
+        }
+    }
+
+    @Test
+    void blocksAllocatedAheadOfTheSideDataAreGivenBackWhenTheAppenderCloses() throws Exception {
+        byte[] payload = new byte[100_000];
+        new Random(3).nextBytes(payload);
+        byte[] expected;
+        Path side;
+        teefs.posix.Stat stat = new teefs.posix.Stat();
+        try (JournalQueue queue = JournalQueue.openOrCreate(dir); JournalAppender appender = queue.appender(options())) {
+            expected = appendWrite(appender, 1, 0, payload);
+            try (Stream<Path> files = Files.list(dir)) {
+                side = files.filter(p -> p.toString().endsWith(DataLog.SUFFIX)).findFirst().orElseThrow();
+            }
+            assertThat(stat.lstat(side.toString())).isZero();
+            assumeTrue(stat.blocks() * 512 > DataLog.PREALLOCATE_BYTES / 2,
+                    "this filesystem does not allocate ahead (no fallocate)");
+            assertThat(stat.size()).isEqualTo(payload.length);
+        }
+        assertThat(stat.lstat(side.toString())).isZero();
+        assertThat(stat.size()).isEqualTo(payload.length);
+        assertThat(stat.blocks() * 512).as("allocated after close").isLessThan(payload.length + (1L << 20));
+        try (JournalQueue queue = JournalQueue.openExisting(dir)) {
+            assertThat(readAll(queue)).containsExactly(expected);
         }
     }
 
