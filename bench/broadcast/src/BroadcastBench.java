@@ -1,3 +1,5 @@
+import java.lang.management.ManagementFactory;
+import java.lang.management.ThreadMXBean;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
 import java.nio.file.Files;
@@ -5,6 +7,8 @@ import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
+import java.util.Map;
+import java.util.TreeMap;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.locks.LockSupport;
@@ -83,6 +87,7 @@ public final class BroadcastBench {
             for (int w = 0; w < Integer.getInteger("warmups", 1); w++) {
                 stream(a, "warmup" + w, records);
             }
+            Map<String, Long> cpuBefore = cpuByThreadGroup();
             AtomicLong bytes = new AtomicLong();
             long[] done = new long[clients];
             long[] counts = new long[clients];
@@ -108,10 +113,33 @@ public final class BroadcastBench {
             }
             double secs = (Arrays.stream(done).max().getAsLong() - t0) / 1e9;
             double mbps = bytes.get() / secs / 1e6;
-            System.out.printf("RESULT throughput clients=%d record=%dKiB total=%.0fMB seconds=%.3f aggregate_MBps=%.0f per_client_MBps=%.0f%n",
-                    clients, recordKib, bytes.get() / 1e6, secs, mbps, mbps / clients);
+            // CPU per GB of each kind of thread: what a change saves, less disturbed by other load than wall time
+            Map<String, Long> cpuAfter = cpuByThreadGroup();
+            StringBuilder cpu = new StringBuilder();
+            for (String group : cpuAfter.keySet()) {
+                double s = (cpuAfter.get(group) - cpuBefore.getOrDefault(group, 0L)) / 1e9;
+                cpu.append(String.format(" cpu_s_per_GB_%s=%.3f", group, s / (bytes.get() / 1e9)));
+            }
+            System.out.printf("RESULT throughput clients=%d record=%dKiB total=%.0fMB seconds=%.3f aggregate_MBps=%.0f per_client_MBps=%.0f%s%n",
+                    clients, recordKib, bytes.get() / 1e6, secs, mbps, mbps / clients, cpu);
             list.forEach(BroadcastClient::close);
         }
+    }
+
+    /** CPU nanoseconds of the live threads, summed by kind: pump, io (server event loops), client (event loops). */
+    private static Map<String, Long> cpuByThreadGroup() {
+        ThreadMXBean mx = ManagementFactory.getThreadMXBean();
+        Map<String, Long> cpu = new TreeMap<>(Map.of("pump", 0L, "io", 0L, "client", 0L));
+        for (Thread t : Thread.getAllStackTraces().keySet()) {
+            String name = t.getName();
+            String group = name.startsWith("teefs-pump-") ? "pump" : name.startsWith("teefs-io") ? "io"
+                    : name.startsWith("teefs-client-") ? "client" : null;
+            long ns = group == null ? -1 : mx.getThreadCpuTime(t.getId());
+            if (ns > 0) {
+                cpu.merge(group, ns, Long::sum);
+            }
+        }
+        return cpu;
     }
 
     /** One client streams the whole queue from the oldest record; returns when it has all of it. */
