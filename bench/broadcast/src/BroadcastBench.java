@@ -114,11 +114,10 @@ public final class BroadcastBench {
             double secs = (Arrays.stream(done).max().getAsLong() - t0) / 1e9;
             double mbps = bytes.get() / secs / 1e6;
             // CPU per GB of each kind of thread: what a change saves, less disturbed by other load than wall time
-            Map<String, Long> cpuAfter = cpuByThreadGroup();
+            Map<String, Long> cpuAfter = cpuByThreadGroup(cpuBefore);
             StringBuilder cpu = new StringBuilder();
-            for (String group : cpuAfter.keySet()) {
-                double s = (cpuAfter.get(group) - cpuBefore.getOrDefault(group, 0L)) / 1e9;
-                cpu.append(String.format(" cpu_s_per_GB_%s=%.3f", group, s / (bytes.get() / 1e9)));
+            for (String group : List.of("client", "io", "pump")) {
+                cpu.append(String.format(" cpu_s_per_GB_%s=%.3f", group, cpuAfter.get(group) / 1e9 / (bytes.get() / 1e9)));
             }
             System.out.printf("RESULT throughput clients=%d record=%dKiB total=%.0fMB seconds=%.3f aggregate_MBps=%.0f per_client_MBps=%.0f%s%n",
                     clients, recordKib, bytes.get() / 1e6, secs, mbps, mbps / clients, cpu);
@@ -126,20 +125,34 @@ public final class BroadcastBench {
         }
     }
 
-    /** CPU nanoseconds of the live threads, summed by kind: pump, io (server event loops), client (event loops). */
-    private static Map<String, Long> cpuByThreadGroup() {
+    /**
+     * CPU nanoseconds of the live threads: with {@code before == null} per thread id, else summed by kind (pump,
+     * io: server event loops, client: client event loops) as the growth since {@code before} (threads started since
+     * count from zero; threads that ended are not counted).
+     */
+    private static Map<String, Long> cpuByThreadGroup(Map<String, Long> before) {
         ThreadMXBean mx = ManagementFactory.getThreadMXBean();
-        Map<String, Long> cpu = new TreeMap<>(Map.of("pump", 0L, "io", 0L, "client", 0L));
+        Map<String, Long> cpu = new TreeMap<>(before == null ? Map.of() : Map.of("pump", 0L, "io", 0L, "client", 0L));
         for (Thread t : Thread.getAllStackTraces().keySet()) {
             String name = t.getName();
             String group = name.startsWith("teefs-pump-") ? "pump" : name.startsWith("teefs-io") ? "io"
                     : name.startsWith("teefs-client-") ? "client" : null;
             long ns = group == null ? -1 : mx.getThreadCpuTime(t.getId());
-            if (ns > 0) {
-                cpu.merge(group, ns, Long::sum);
+            if (ns <= 0) {
+                continue;
+            }
+            String id = Long.toString(t.getId());
+            if (before == null) {
+                cpu.put(id, ns);
+            } else {
+                cpu.merge(group, ns - before.getOrDefault(id, 0L), Long::sum);
             }
         }
         return cpu;
+    }
+
+    private static Map<String, Long> cpuByThreadGroup() {
+        return cpuByThreadGroup(null);
     }
 
     /** One client streams the whole queue from the oldest record; returns when it has all of it. */
