@@ -19,7 +19,8 @@ public final class BroadcastConfig {
     public static final Duration HEARTBEAT_INTERVAL_DEFAULT = Duration.ofSeconds(1);
     public static final Duration IDLE_TIMEOUT_DEFAULT = Duration.ofSeconds(10);
     public static final Duration HELLO_TIMEOUT_DEFAULT = Duration.ofSeconds(5);
-    public static final int BATCH_BYTES_DEFAULT = 256 * 1024;
+    /** Measured with bench/broadcast: 1 MiB batches cost a TCP client about a quarter less CPU per GB than 256 KiB. */
+    public static final int BATCH_BYTES_DEFAULT = 1024 * 1024;
     public static final int HIGH_WATER_MARK_DEFAULT = 2 * 1024 * 1024;
     public static final Duration RETENTION_INTERVAL_DEFAULT = Duration.ofMinutes(1);
     public static final String POSITIONS_DIR = "clients";
