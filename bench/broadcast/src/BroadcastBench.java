@@ -87,41 +87,52 @@ public final class BroadcastBench {
             for (int w = 0; w < Integer.getInteger("warmups", 1); w++) {
                 stream(a, "warmup" + w, records);
             }
-            Map<String, Long> cpuBefore = cpuByThreadGroup();
-            AtomicLong bytes = new AtomicLong();
-            long[] done = new long[clients];
-            long[] counts = new long[clients];
-            List<BroadcastClient> list = new ArrayList<>();
-            long t0 = System.nanoTime();
-            for (int c = 0; c < clients; c++) {
-                int id = c;
-                list.add(BroadcastClient.connect(new ClientOptions().address(a).name("bench" + c).fromOldest(),
-                        (index, buffer, offset, length) -> {
-                            bytes.addAndGet(length);
-                            if (++counts[id] == records) {
-                                done[id] = System.nanoTime();
-                            }
-                        }));
-            }
-            while (Arrays.stream(done).anyMatch(d -> d == 0)) {
-                Thread.sleep(5);
-                for (BroadcastClient c : list) {
-                    if (!c.isConnected()) {
-                        throw new IllegalStateException("a client was disconnected: " + c.closeCause());
+            // -Dpasses=N measures N times in this JVM; -Dalternate=PROP:A,B sets system property PROP to A, B, A, ...
+            // before each pass (for A/B comparisons of a switch read per connection, without a JVM's noise between)
+            String[] alternate = System.getProperty("alternate", "").isEmpty() ? null : System.getProperty("alternate").split("[:,]");
+            for (int pass = 0; pass < Integer.getInteger("passes", 1); pass++) {
+                String label = "";
+                if (alternate != null) {
+                    String value = alternate[1 + pass % (alternate.length - 1)];
+                    System.setProperty(alternate[0], value);
+                    label = " " + alternate[0] + "=" + value;
+                }
+                Map<String, Long> cpuBefore = cpuByThreadGroup();
+                AtomicLong bytes = new AtomicLong();
+                long[] done = new long[clients];
+                long[] counts = new long[clients];
+                List<BroadcastClient> list = new ArrayList<>();
+                long t0 = System.nanoTime();
+                for (int c = 0; c < clients; c++) {
+                    int id = c;
+                    list.add(BroadcastClient.connect(new ClientOptions().address(a).name("bench" + c).fromOldest(),
+                            (index, buffer, offset, length) -> {
+                                bytes.addAndGet(length);
+                                if (++counts[id] == records) {
+                                    done[id] = System.nanoTime();
+                                }
+                            }));
+                }
+                while (Arrays.stream(done).anyMatch(d -> d == 0)) {
+                    Thread.sleep(5);
+                    for (BroadcastClient c : list) {
+                        if (!c.isConnected()) {
+                            throw new IllegalStateException("a client was disconnected: " + c.closeCause());
+                        }
                     }
                 }
+                double secs = (Arrays.stream(done).max().getAsLong() - t0) / 1e9;
+                double mbps = bytes.get() / secs / 1e6;
+                // CPU per GB of each kind of thread: what a change saves, less disturbed by other load than wall time
+                Map<String, Long> cpuAfter = cpuByThreadGroup(cpuBefore);
+                StringBuilder cpu = new StringBuilder();
+                for (String group : List.of("client", "io", "pump")) {
+                    cpu.append(String.format(" cpu_s_per_GB_%s=%.3f", group, cpuAfter.get(group) / 1e9 / (bytes.get() / 1e9)));
+                }
+                System.out.printf("RESULT throughput clients=%d record=%dKiB total=%.0fMB seconds=%.3f aggregate_MBps=%.0f per_client_MBps=%.0f%s%n",
+                        clients, recordKib, bytes.get() / 1e6, secs, mbps, mbps / clients, cpu + label);
+                list.forEach(BroadcastClient::close);
             }
-            double secs = (Arrays.stream(done).max().getAsLong() - t0) / 1e9;
-            double mbps = bytes.get() / secs / 1e6;
-            // CPU per GB of each kind of thread: what a change saves, less disturbed by other load than wall time
-            Map<String, Long> cpuAfter = cpuByThreadGroup(cpuBefore);
-            StringBuilder cpu = new StringBuilder();
-            for (String group : List.of("client", "io", "pump")) {
-                cpu.append(String.format(" cpu_s_per_GB_%s=%.3f", group, cpuAfter.get(group) / 1e9 / (bytes.get() / 1e9)));
-            }
-            System.out.printf("RESULT throughput clients=%d record=%dKiB total=%.0fMB seconds=%.3f aggregate_MBps=%.0f per_client_MBps=%.0f%s%n",
-                    clients, recordKib, bytes.get() / 1e6, secs, mbps, mbps / clients, cpu);
-            list.forEach(BroadcastClient::close);
         }
     }
 
