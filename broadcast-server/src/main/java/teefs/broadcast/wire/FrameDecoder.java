@@ -27,6 +27,9 @@ public final class FrameDecoder extends ChannelInboundHandlerAdapter {
     /** Largest read at a frame boundary when reads are direct: what of a large frame may need copying. */
     static final int BOUNDARY_READ_BYTES = 16 * 1024;
 
+    /** First room for a frame from a client (control messages are small): it grows as bytes arrive. */
+    private static final int SMALL_START = 512;
+
     private final int maxFrameLength;
     private final boolean acceptRecords;
     private boolean failed;
@@ -73,7 +76,7 @@ public final class FrameDecoder extends ChannelInboundHandlerAdapter {
                 directTarget = null;
                 // the socket read straight into the frame's buffer, right after what it held
                 frame.writerIndex(frame.writerIndex() + in.readableBytes());
-                if (!frame.isWritable()) {
+                if (frame.maxWritableBytes() == 0) {
                     emitFrame(ctx);
                 }
                 return;
@@ -88,8 +91,8 @@ public final class FrameDecoder extends ChannelInboundHandlerAdapter {
         // a handler after this one that refused a frame closed the channel: nothing after it is passed on
         while (in.isReadable() && ctx.channel().isOpen()) {
             if (frame != null) {
-                frame.writeBytes(in, Math.min(frame.writableBytes(), in.readableBytes()));
-                if (!frame.isWritable()) {
+                frame.writeBytes(in, Math.min(frame.maxWritableBytes(), in.readableBytes()));
+                if (frame.maxWritableBytes() == 0) {
                     emitFrame(ctx);
                 }
                 continue;
@@ -112,7 +115,7 @@ public final class FrameDecoder extends ChannelInboundHandlerAdapter {
                 frame.writeBytes(head);
                 head.release();
                 head = null;
-                if (!frame.isWritable()) {
+                if (frame.maxWritableBytes() == 0) {
                     emitFrame(ctx);
                 }
                 continue;
@@ -126,13 +129,15 @@ public final class FrameDecoder extends ChannelInboundHandlerAdapter {
                 continue;
             }
             startFrame(ctx, kind, length);
-            frame.writeBytes(in);
+            frame.writeBytes(in); // less than the frame: it fits
         }
     }
 
     private void startFrame(ChannelHandlerContext ctx, byte kind, long length) {
         int total = (int) (WireFormat.LENGTH_FIELD + length);
-        frame = ctx.alloc().directBuffer(total, total);
+        // from a server (the peer the client chose), room for the whole frame at once; from a client, which may be
+        // anyone that can connect, only room for what has arrived, growing up to the frame's length
+        frame = ctx.alloc().directBuffer(acceptRecords ? total : Math.min(total, SMALL_START), total);
         frameKind = kind;
     }
 
@@ -198,7 +203,7 @@ public final class FrameDecoder extends ChannelInboundHandlerAdapter {
      * buffer from Netty's adaptive allocator (so that little of the next frame needs copying).
      */
     private ByteBuf allocate(ByteBufAllocator alloc, RecvByteBufAllocator.Handle delegate) {
-        if (frame != null && !failed) {
+        if (frame != null && !failed && frame.capacity() == frame.maxCapacity()) {
             ByteBuf target = frame.retainedSlice(frame.writerIndex(), frame.writableBytes()).clear();
             directTarget = target;
             return target;
