@@ -2,6 +2,8 @@
 # Broadcast benchmark: throughput to 1, 4 and 16 clients on loopback TCP (and a Unix socket) against raw loopback
 # TCP measured by iperf3 in the same run, alternating A B A B; then append-to-delivery latency at a steady 100 MB/s.
 # Usage: bench/broadcast/run.sh [ROUNDS=3] [MIB=512]   (needs: mvn offline build of broadcast-server, iperf3)
+# Environment: CLIENTS="1 4 16" (client counts to run), LATENCY=1 (0 skips the latency rounds),
+#              BENCH_JAVA_OPTS (extra JVM flags for BroadcastBench, e.g. -Dteefs.netty.nio=true)
 set -euo pipefail
 here="$(cd "$(dirname "$0")" && pwd)"; root="$(cd "$here/../.." && pwd)"
 rounds="${1:-3}"; mib="${2:-512}"
@@ -28,20 +30,21 @@ jvm=(--add-exports=java.base/sun.nio.ch=ALL-UNNAMED --add-opens=java.base/java.l
      --add-exports=java.base/jdk.internal.misc=ALL-UNNAMED -Dchronicle.analytics.disable=true
      -Dchronicle.announcer.disable=true -Dchronicle.disk.monitor.disable=true
      -Dorg.slf4j.simpleLogger.defaultLogLevel=warn -Xmx1g)
-bench() { timeout 300 java "${jvm[@]}" -cp "$work/classes:$cp" BroadcastBench "$@" > "$work/out" 2>&1 || true
+bench() { timeout 300 java "${jvm[@]}" ${BENCH_JAVA_OPTS:-} -cp "$work/classes:$cp" BroadcastBench "$@" > "$work/out" 2>&1 || true
            grep RESULT "$work/out" || { echo "FAILED: BroadcastBench $*"; tail -5 "$work/out"; }; }
 
 iperf3 -s -p 5299 >/dev/null 2>&1 & iperf_pid=$!
 sleep 0.5
-echo "# $(date -u +%FT%TZ) $(nproc) CPUs, $(uname -r), $mib MiB of 64 KiB records per run, $rounds rounds"
+echo "# $(date -u +%FT%TZ) $(nproc) CPUs, $(uname -r), $mib MiB of 64 KiB records per run, $rounds rounds, load $(cut -d" " -f1-3 /proc/loadavg)"
 for round in $(seq 1 "$rounds"); do
-  for n in 1 4 16; do
+  for n in ${CLIENTS:-1 4 16}; do
     gbps=$(iperf3 -c 127.0.0.1 -p 5299 -t 3 -P "$n" -J | python3 -c 'import json,sys; print("%.0f" % (json.load(sys.stdin)["end"]["sum_received"]["bits_per_second"]/8e6))')
     echo "RESULT iperf3 round=$round streams=$n aggregate_MBps=$gbps"
     bench throughput "$work/q" tcp://127.0.0.1:0 "$n" "$mib" 64 | sed "s/^RESULT /RESULT round=$round tcp /"
     bench throughput "$work/q" "unix:$work/s.sock" "$n" "$mib" 64 | sed "s/^RESULT /RESULT round=$round unix /"
   done
 done
+[[ "${LATENCY:-1}" == 0 ]] && exit 0
 for round in $(seq 1 "$rounds"); do
   rm -rf "$work/lq"
   bench latency "$work/lq" tcp://127.0.0.1:0 100 10 16 | sed "s/^RESULT /RESULT round=$round /"

@@ -1,3 +1,5 @@
+import java.lang.management.ManagementFactory;
+import java.lang.management.ThreadMXBean;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
 import java.nio.file.Files;
@@ -5,6 +7,8 @@ import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
+import java.util.Map;
+import java.util.TreeMap;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.locks.LockSupport;
@@ -83,35 +87,83 @@ public final class BroadcastBench {
             for (int w = 0; w < Integer.getInteger("warmups", 1); w++) {
                 stream(a, "warmup" + w, records);
             }
-            AtomicLong bytes = new AtomicLong();
-            long[] done = new long[clients];
-            long[] counts = new long[clients];
-            List<BroadcastClient> list = new ArrayList<>();
-            long t0 = System.nanoTime();
-            for (int c = 0; c < clients; c++) {
-                int id = c;
-                list.add(BroadcastClient.connect(new ClientOptions().address(a).name("bench" + c).fromOldest(),
-                        (index, buffer, offset, length) -> {
-                            bytes.addAndGet(length);
-                            if (++counts[id] == records) {
-                                done[id] = System.nanoTime();
-                            }
-                        }));
-            }
-            while (Arrays.stream(done).anyMatch(d -> d == 0)) {
-                Thread.sleep(5);
-                for (BroadcastClient c : list) {
-                    if (!c.isConnected()) {
-                        throw new IllegalStateException("a client was disconnected: " + c.closeCause());
+            // -Dpasses=N measures N times in this JVM; -Dalternate=PROP:A,B sets system property PROP to A, B, A, ...
+            // before each pass (for A/B comparisons of a switch read per connection, without a JVM's noise between)
+            String[] alternate = System.getProperty("alternate", "").isEmpty() ? null : System.getProperty("alternate").split("[:,]");
+            for (int pass = 0; pass < Integer.getInteger("passes", 1); pass++) {
+                String label = "";
+                if (alternate != null) {
+                    String value = alternate[1 + pass % (alternate.length - 1)];
+                    System.setProperty(alternate[0], value);
+                    label = " " + alternate[0] + "=" + value;
+                }
+                Map<String, Long> cpuBefore = cpuByThreadGroup();
+                AtomicLong bytes = new AtomicLong();
+                long[] done = new long[clients];
+                long[] counts = new long[clients];
+                List<BroadcastClient> list = new ArrayList<>();
+                long t0 = System.nanoTime();
+                for (int c = 0; c < clients; c++) {
+                    int id = c;
+                    list.add(BroadcastClient.connect(new ClientOptions().address(a).name("bench" + c).fromOldest(),
+                            (index, buffer, offset, length) -> {
+                                bytes.addAndGet(length);
+                                if (++counts[id] == records) {
+                                    done[id] = System.nanoTime();
+                                }
+                            }));
+                }
+                while (Arrays.stream(done).anyMatch(d -> d == 0)) {
+                    Thread.sleep(5);
+                    for (BroadcastClient c : list) {
+                        if (!c.isConnected()) {
+                            throw new IllegalStateException("a client was disconnected: " + c.closeCause());
+                        }
                     }
                 }
+                double secs = (Arrays.stream(done).max().getAsLong() - t0) / 1e9;
+                double mbps = bytes.get() / secs / 1e6;
+                // CPU per GB of each kind of thread: what a change saves, less disturbed by other load than wall time
+                Map<String, Long> cpuAfter = cpuByThreadGroup(cpuBefore);
+                StringBuilder cpu = new StringBuilder();
+                for (String group : List.of("client", "io", "pump")) {
+                    cpu.append(String.format(" cpu_s_per_GB_%s=%.3f", group, cpuAfter.get(group) / 1e9 / (bytes.get() / 1e9)));
+                }
+                System.out.printf("RESULT throughput clients=%d record=%dKiB total=%.0fMB seconds=%.3f aggregate_MBps=%.0f per_client_MBps=%.0f%s%n",
+                        clients, recordKib, bytes.get() / 1e6, secs, mbps, mbps / clients, cpu + label);
+                list.forEach(BroadcastClient::close);
             }
-            double secs = (Arrays.stream(done).max().getAsLong() - t0) / 1e9;
-            double mbps = bytes.get() / secs / 1e6;
-            System.out.printf("RESULT throughput clients=%d record=%dKiB total=%.0fMB seconds=%.3f aggregate_MBps=%.0f per_client_MBps=%.0f%n",
-                    clients, recordKib, bytes.get() / 1e6, secs, mbps, mbps / clients);
-            list.forEach(BroadcastClient::close);
         }
+    }
+
+    /**
+     * CPU nanoseconds of the live threads: with {@code before == null} per thread id, else summed by kind (pump,
+     * io: server event loops, client: client event loops) as the growth since {@code before} (threads started since
+     * count from zero; threads that ended are not counted).
+     */
+    private static Map<String, Long> cpuByThreadGroup(Map<String, Long> before) {
+        ThreadMXBean mx = ManagementFactory.getThreadMXBean();
+        Map<String, Long> cpu = new TreeMap<>(before == null ? Map.of() : Map.of("pump", 0L, "io", 0L, "client", 0L));
+        for (Thread t : Thread.getAllStackTraces().keySet()) {
+            String name = t.getName();
+            String group = name.startsWith("teefs-pump-") ? "pump" : name.startsWith("teefs-io") ? "io"
+                    : name.startsWith("teefs-client-") ? "client" : null;
+            long ns = group == null ? -1 : mx.getThreadCpuTime(t.getId());
+            if (ns <= 0) {
+                continue;
+            }
+            String id = Long.toString(t.getId());
+            if (before == null) {
+                cpu.put(id, ns);
+            } else {
+                cpu.merge(group, ns - before.getOrDefault(id, 0L), Long::sum);
+            }
+        }
+        return cpu;
+    }
+
+    private static Map<String, Long> cpuByThreadGroup() {
+        return cpuByThreadGroup(null);
     }
 
     /** One client streams the whole queue from the oldest record; returns when it has all of it. */

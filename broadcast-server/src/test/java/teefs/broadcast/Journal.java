@@ -8,6 +8,7 @@ import org.agrona.DirectBuffer;
 import org.agrona.concurrent.UnsafeBuffer;
 
 import teefs.protocol.RecordEncoder;
+import teefs.protocol.RecordHeader;
 import teefs.queue.AppendOptions;
 import teefs.queue.JournalAppender;
 import teefs.queue.JournalQueue;
@@ -22,6 +23,8 @@ final class Journal implements AutoCloseable {
     final JournalQueue queue;
     private final JournalAppender appender;
     private final UnsafeBuffer frame = new UnsafeBuffer(ByteBuffer.allocateDirect(2 << 20).order(ByteOrder.LITTLE_ENDIAN));
+    private final UnsafeBuffer head = new UnsafeBuffer(ByteBuffer.allocateDirect(64).order(ByteOrder.LITTLE_ENDIAN));
+    private final UnsafeBuffer sideData = new UnsafeBuffer(ByteBuffer.allocateDirect(RecordEncoder.MAX_WRITE_DATA));
     private final RecordEncoder encoder = new RecordEncoder();
     private long seq;
 
@@ -40,6 +43,19 @@ final class Journal implements AutoCloseable {
         encoder.wrap(frame, 0);
         int length = encoder.write(7, s, 1, 2, data);
         return appender.append(frame, 0, length);
+    }
+
+    /**
+     * Appends one record as journal-fs appends a FUSE write: head plus data in native memory, which the queue keeps
+     * in its side data file when it is large (at least 32 KiB); returns its index.
+     */
+    long appendSide(int dataBytes) {
+        long s = seq++;
+        for (int i = 0; i < dataBytes; i++) {
+            sideData.putByte(i, (byte) (s * 31 + i));
+        }
+        int headLength = encoder.wrap(head, 0).writeHead(7, s, 1, 2, sideData, 0, dataBytes);
+        return appender.append(head, 0, headLength, sideData, 0, dataBytes, RecordHeader.paddingFor(headLength + dataBytes));
     }
 
     long appendMany(int count, int dataBytes) {

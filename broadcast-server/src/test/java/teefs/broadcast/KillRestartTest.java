@@ -217,8 +217,10 @@ class KillRestartTest {
                     assertThat(c.seqs).as(c.name).containsExactlyElementsOf(LongStream.range(0, TOTAL).boxed().toList());
                 }
             }
-            // positions were persisted by the server processes (at most a second old at each kill)
-            assertThat(Files.list(q.resolve("clients")).map(p -> p.getFileName().toString()).sorted().toList())
+            // positions were persisted by the server processes (at most a second old at each kill); the last kill may
+            // land inside a save and leave its temp file (".NAME.pos.tmp", overwritten by the next save): not a position
+            assertThat(Files.list(q.resolve("clients")).map(p -> p.getFileName().toString())
+                    .filter(n -> !(n.startsWith(".") && n.endsWith(".tmp"))).sorted().toList())
                     .containsExactly("m0.pos", "m1.pos", "m2.pos");
         }
     }

@@ -52,10 +52,7 @@ final class DataLogReader implements AutoCloseable {
         long dataOffset = DataRef.dataOffset(ref, offset);
         int dataLength = DataRef.dataLength(ref, offset);
         int padded = RecordHeader.align16(DataRef.HEAD_LENGTH + dataLength);
-        if (dataLength <= 0 || padded > frame.capacity()) {
-            throw new QueueException("record " + index + " in " + dir + " refers to " + dataLength
-                    + " bytes of side data: the journal is corrupt there");
-        }
+        check(index, dataLength);
         target.wrap(address, padded);
         target.putBytes(0, ref, offset, DataRef.HEAD_LENGTH);
         int fd = descriptor(index, cycle);
@@ -71,6 +68,14 @@ final class DataLogReader implements AutoCloseable {
             done += n;
         }
         target.setMemory(DataRef.HEAD_LENGTH + dataLength, padded - DataRef.HEAD_LENGTH - dataLength, (byte) 0);
+    }
+
+    /** Refuses a reference whose data length no frame can have. */
+    void check(long index, int dataLength) {
+        if (dataLength <= 0 || RecordHeader.align16(DataRef.HEAD_LENGTH + dataLength) > frame.capacity()) {
+            throw new QueueException("record " + index + " in " + dir + " refers to " + dataLength
+                    + " bytes of side data: the journal is corrupt there");
+        }
     }
 
     int frameLength(DirectBuffer ref, int offset) {

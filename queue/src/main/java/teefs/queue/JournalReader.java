@@ -114,6 +114,14 @@ public final class JournalReader implements AutoCloseable {
             }
             if (DataRef.isRef(view, 0, length)) {
                 int frameLength = sideData.frameLength(view, 0);
+                if (consumer instanceof SideDataConsumer sd) {
+                    int dataLength = DataRef.dataLength(view, 0);
+                    sideData.check(index, dataLength);
+                    if (sd.acceptSideData(index, view, 0, DataRef.cycle(view, 0), DataRef.dataOffset(view, 0),
+                            dataLength, frameLength)) {
+                        return true;
+                    }
+                }
                 FrameSpace space = consumer instanceof FrameSpace s ? s : null;
                 long address = space != null ? space.reserve(index, frameLength) : 0;
                 if (address != 0) {

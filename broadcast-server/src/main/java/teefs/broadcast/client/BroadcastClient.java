@@ -75,6 +75,7 @@ public final class BroadcastClient implements AutoCloseable {
         SslContext ssl = options.usesTls() ? options.tls().context() : null;
         CompletableFuture<Welcome> welcome = new CompletableFuture<>();
         ClientHandler handler = new ClientHandler(options, listener, welcome);
+        FrameDecoder framing = new FrameDecoder(WireFormat.MAX_SERVER_FRAME, true);
         Bootstrap b = new Bootstrap().group(group).channel(Transport.clientChannel(options.address()))
                 .option(ChannelOption.CONNECT_TIMEOUT_MILLIS, (int) options.connectTimeout().toMillis())
                 .handler(new ChannelInitializer<Channel>() {
@@ -86,13 +87,17 @@ public final class BroadcastClient implements AutoCloseable {
                         }
                         ch.pipeline().addLast("idle", new IdleStateHandler(options.idleTimeout().toMillis(),
                                 options.heartbeatInterval().toMillis(), 0, TimeUnit.MILLISECONDS));
-                        ch.pipeline().addLast("framing", new FrameDecoder(WireFormat.MAX_SERVER_FRAME, true));
+                        ch.pipeline().addLast("framing", framing);
                         ch.pipeline().addLast("control", new ControlCodec());
                         ch.pipeline().addLast("client", handler);
                     }
                 });
         if (!options.address().isUnix()) {
             b.option(ChannelOption.TCP_NODELAY, true);
+        }
+        if (ssl == null) {
+            // the framing sees the socket's bytes: let the socket read large frames straight into their buffers
+            b.option(ChannelOption.RCVBUF_ALLOCATOR, framing.directReads());
         }
         ChannelFuture connected = b.connect(options.address().socketAddress());
         if (!connected.awaitUninterruptibly(options.connectTimeout().toMillis() + 1000) || !connected.isSuccess()) {

@@ -19,10 +19,14 @@ public final class BroadcastConfig {
     public static final Duration HEARTBEAT_INTERVAL_DEFAULT = Duration.ofSeconds(1);
     public static final Duration IDLE_TIMEOUT_DEFAULT = Duration.ofSeconds(10);
     public static final Duration HELLO_TIMEOUT_DEFAULT = Duration.ofSeconds(5);
-    public static final int BATCH_BYTES_DEFAULT = 256 * 1024;
+    /** Measured with bench/broadcast: 1 MiB batches cost a TCP client about a quarter less CPU per GB than 256 KiB. */
+    public static final int BATCH_BYTES_DEFAULT = 1024 * 1024;
     public static final int HIGH_WATER_MARK_DEFAULT = 2 * 1024 * 1024;
     public static final Duration RETENTION_INTERVAL_DEFAULT = Duration.ofMinutes(1);
     public static final String POSITIONS_DIR = "clients";
+    /** Side data at least this long is sent with sendfile(2) (0 = never): every side-file record (queue: 32 KiB). */
+    public static final int SENDFILE_MIN_BYTES_DEFAULT = 16 * 1024;
+    public static final String SENDFILE_MIN_BYTES_PROP_NAME = "teefs.broadcast.sendfileMinBytes";
 
     private Path queueDir;
     private final List<ListenAddress> listeners = new ArrayList<>();
@@ -39,6 +43,7 @@ public final class BroadcastConfig {
     private RetentionPolicy retention = RetentionPolicy.keepEverything();
     private Duration retentionInterval = RETENTION_INTERVAL_DEFAULT;
     private int ioThreads = 0;
+    private int sendfileMinBytes = Integer.getInteger(SENDFILE_MIN_BYTES_PROP_NAME, SENDFILE_MIN_BYTES_DEFAULT);
     private boolean concluded;
 
     public BroadcastConfig queueDir(Path dir) { this.queueDir = dir; return this; }
@@ -60,6 +65,12 @@ public final class BroadcastConfig {
     public BroadcastConfig retention(RetentionPolicy policy) { this.retention = policy; return this; }
     public BroadcastConfig retentionInterval(Duration d) { this.retentionInterval = d; return this; }
     public BroadcastConfig ioThreads(int n) { this.ioThreads = n; return this; }
+    /**
+     * Records whose data the queue keeps in a side file, at least {@code bytes} of it, are sent with sendfile(2)
+     * from the page cache instead of being copied into the batch buffer; 0 turns that off. TLS connections always
+     * copy (the data must be encrypted in user space).
+     */
+    public BroadcastConfig sendfileMinBytes(int bytes) { this.sendfileMinBytes = bytes; return this; }
 
     /** Checks everything once; throws {@link IllegalArgumentException} naming the option and the fix. */
     public BroadcastConfig conclude() {
@@ -79,6 +90,9 @@ public final class BroadcastConfig {
         }
         if (batchBytes < 4096 || batchBytes > 4 * 1024 * 1024) {
             throw new IllegalArgumentException("batch size must be between 4 KiB and 4 MiB, was " + batchBytes);
+        }
+        if (sendfileMinBytes < 0) {
+            throw new IllegalArgumentException("sendfile minimum must be 0 (off) or a byte count, was " + sendfileMinBytes);
         }
         if (highWaterMark < batchBytes) {
             throw new IllegalArgumentException("high water mark " + highWaterMark + " must be at least the batch size " + batchBytes);
@@ -152,5 +166,6 @@ public final class BroadcastConfig {
     public RetentionPolicy retention() { return retention; }
     public Duration retentionInterval() { return retentionInterval; }
     public int ioThreads() { return ioThreads; }
+    public int sendfileMinBytes() { return sendfileMinBytes; }
     public Path positionsDir() { return queueDir.resolve(POSITIONS_DIR); }
 }

@@ -23,6 +23,7 @@ import io.netty.util.concurrent.GlobalEventExecutor;
 
 import teefs.broadcast.net.ListenAddress;
 import teefs.broadcast.net.Transport;
+import teefs.broadcast.wire.WireSizeEstimator;
 import teefs.queue.JournalQueue;
 
 /**
@@ -102,6 +103,8 @@ public final class BroadcastServer implements AutoCloseable {
                     .channel(Transport.serverChannel(address))
                     .childOption(ChannelOption.WRITE_BUFFER_WATER_MARK,
                             new WriteBufferWaterMark(ctx.config.highWaterMark() / 2, ctx.config.highWaterMark()))
+                    // counts file regions (sendfile) at their size, so a stalled client's backlog stays on disk
+                    .childOption(ChannelOption.MESSAGE_SIZE_ESTIMATOR, WireSizeEstimator.INSTANCE)
                     .childHandler(new ServerInitializer(ctx, ctx.tls.context() != null && !address.isUnix()));
             if (!address.isUnix()) {
                 b.childOption(ChannelOption.TCP_NODELAY, true);

@@ -7,11 +7,13 @@ import java.util.concurrent.locks.LockSupport;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
-import io.netty.buffer.ByteBuf;
 import io.netty.channel.Channel;
 import io.netty.channel.ChannelFutureListener;
+import io.netty.handler.ssl.SslHandler;
 
 import teefs.broadcast.wire.RecordBatchWriter;
+import teefs.broadcast.wire.RecordsFrame;
+import teefs.broadcast.wire.SideFiles;
 import teefs.broadcast.wire.WireFormat;
 import teefs.protocol.control.Envelope;
 import teefs.protocol.control.ErrorCode;
@@ -183,9 +185,13 @@ public final class ClientSession {
 
     private void run() {
         boolean attached = false;
+        // sendfile bypasses user space, so it cannot go through TLS: a TLS connection copies side data instead
+        boolean sendfile = ctx.config.sendfileMinBytes() > 0 && channel.pipeline().get(SslHandler.class) == null;
         try (JournalReader reader = ctx.queue.reader();
+             SideFiles sideFiles = sendfile ? new SideFiles(ctx.queue.dir()) : null;
              RecordBatchWriter writer = new RecordBatchWriter(channel.alloc(), ctx.config.batchBytes(),
-                     ctx.config.highWaterMark() / ctx.config.batchBytes() + 2, this::send)) {
+                     ctx.config.highWaterMark() / ctx.config.batchBytes() + 2, sideFiles,
+                     ctx.config.sendfileMinBytes(), this::send)) {
             String problem = position(reader);
             if (problem != null) {
                 refuse(ErrorCode.INDEX_NOT_RETAINED, problem);
@@ -293,18 +299,18 @@ public final class ClientSession {
     }
 
     /** Pump thread: one finished RECORDS frame. */
-    private void send(ByteBuf frame) {
-        int bytes = frame.readableBytes();
-        int count = frame.getInt(WireFormat.HEADER + 8);
-        long last = frame.getLong(WireFormat.HEADER) + count - 1;
+    private void send(RecordsFrame frame) {
+        int count = frame.count();
+        long last = frame.lastIndex();
+        long bytes = frame.recordBytes();
         sentIndex = last; // before the write: the client may ack it before this thread runs again
-        channel.writeAndFlush(frame, channel.voidPromise());
+        frame.writeTo(channel);
         recordsSent += count;
         ctx.sawIndex(last);
-        ctx.countSent(count, bytes - WireFormat.HEADER - WireFormat.RECORDS_PREFIX);
+        ctx.countSent(count, bytes);
         synchronized (this) {
             long before = bytesSent;
-            bytesSent += bytes - WireFormat.HEADER - WireFormat.RECORDS_PREFIX;
+            bytesSent += bytes;
             if (unacked.size() == MAX_UNACKED_MARKS) {
                 unacked.pollFirst();
             }

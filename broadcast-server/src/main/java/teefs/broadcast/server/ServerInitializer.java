@@ -13,7 +13,8 @@ import teefs.broadcast.wire.FrameDecoder;
 import teefs.broadcast.wire.WireFormat;
 
 /**
- * The server pipeline, top to bottom: [TLS] → idle timer → framing → control codec → handshake (then session).
+ * The server pipeline, top to bottom: [TLS, or TCP_CORK around flushes] → idle timer → framing → control codec →
+ * handshake (then session).
  *
  * <p>Runs on the new channel's event loop.
  */
@@ -32,6 +33,8 @@ final class ServerInitializer extends ChannelInitializer<Channel> {
         if (tls) {
             SslContext ssl = ctx.tls.context();
             p.addLast("tls", ssl.newHandler(ch.alloc()));
+        } else if (CorkingFlush.appliesTo(ch)) {
+            p.addLast("cork", CorkingFlush.INSTANCE);
         }
         p.addLast("idle", new IdleStateHandler(ctx.config.idleTimeout().toMillis(),
                 ctx.config.heartbeatInterval().toMillis(), 0, TimeUnit.MILLISECONDS));

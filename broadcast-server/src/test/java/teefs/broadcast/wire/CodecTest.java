@@ -85,7 +85,7 @@ class CodecTest {
         RecordEncoder enc = new RecordEncoder().wrap(frame, 0);
         int len = enc.write(3, 42, 1, 2, new byte[1000]);
         List<ByteBuf> out = new ArrayList<>();
-        try (RecordBatchWriter w = new RecordBatchWriter(PooledByteBufAllocator.DEFAULT, 4096, out::add)) {
+        try (RecordBatchWriter w = new RecordBatchWriter(PooledByteBufAllocator.DEFAULT, 4096, f -> out.add(f.single()))) {
             w.accept(10, frame, 0, len);
             w.accept(11, frame, 0, len);
             w.accept(20, frame, 0, len); // a gap (new cycle): new batch
@@ -116,8 +116,8 @@ class CodecTest {
         int len = new RecordEncoder().wrap(frame, 0).write(3, 42, 1, 2, new byte[1000]);
         List<ByteBuf> copied = new ArrayList<>();
         List<ByteBuf> built = new ArrayList<>();
-        try (RecordBatchWriter a = new RecordBatchWriter(PooledByteBufAllocator.DEFAULT, 4096, copied::add);
-             RecordBatchWriter b = new RecordBatchWriter(PooledByteBufAllocator.DEFAULT, 4096, built::add)) {
+        try (RecordBatchWriter a = new RecordBatchWriter(PooledByteBufAllocator.DEFAULT, 4096, f -> copied.add(f.single()));
+             RecordBatchWriter b = new RecordBatchWriter(PooledByteBufAllocator.DEFAULT, 4096, f -> built.add(f.single()))) {
             for (long i : new long[] {10, 11, 20, 21, 22, 23, 24, 25, 26}) {
                 a.accept(i, frame, 0, len);
                 if (i % 2 == 0) {
