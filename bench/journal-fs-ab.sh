@@ -33,16 +33,7 @@ stop() { # NAME
 bindfs -o big_writes "$work/bindfs-store" "$work/bindfs-mount"
 pid[bindfs]=$(pgrep -n -x bindfs)
 now() { date +%s.%N; }
-small_files() { # DIR: 20,000 files of 1 KiB in 100 directories, as bench/journal-fs.sh
-  python3 - "$1" <<'PY'
-import os, sys
-base = sys.argv[1]; data = b'x' * 1024
-for d in range(100):
-    p = os.path.join(base, 'small', 'd%03d' % d); os.makedirs(p)
-    for f in range(200):
-        with open(os.path.join(p, 'f%03d' % f), 'wb') as fh: fh.write(data)
-PY
-}
+source "$(dirname "$(readlink -f "$0")")/lib/small-files.sh"
 cpu() { awk '{print $14 + $15}' "/proc/${pid[$1]}/stat"; } # user+system ticks of a peer's whole process
 results="$work/results.tsv"; : > "$results"
 for round in $(seq "$rounds"); do

@@ -35,16 +35,7 @@ declare -A dir=([raw]="$work/raw" [bindfs]="$work/bindfs-mount" [teefs]="$work/t
 now() { date +%s.%N; }
 results="$work/results.tsv"; : > "$results"
 
-small_files() { # DIR
-  python3 - "$1" <<'PY'
-import os, sys
-base = sys.argv[1]; data = b'x' * 1024
-for d in range(100):
-    p = os.path.join(base, 'small', 'd%03d' % d); os.makedirs(p)
-    for f in range(200):
-        with open(os.path.join(p, 'f%03d' % f), 'wb') as fh: fh.write(data)
-PY
-}
+source "$(dirname "$(readlink -f "$0")")/lib/small-files.sh"
 
 for round in $(seq "$rounds"); do
   for peer in raw bindfs teefs; do

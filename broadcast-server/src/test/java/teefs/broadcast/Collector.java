@@ -22,6 +22,17 @@ class Collector implements RecordListener {
         }
     }
 
+    /** A collector that stops reading after its first record, until {@code release} opens. */
+    static Collector stallingAfterFirst(java.util.concurrent.CountDownLatch release) {
+        return new Collector() {
+            @Override
+            public synchronized void onRecord(long index, DirectBuffer b, int o, int l) throws Exception {
+                super.onRecord(index, b, o, l);
+                release.await();
+            }
+        };
+    }
+
     @Override
     public void onClosed(Throwable cause) {
         closed = cause;

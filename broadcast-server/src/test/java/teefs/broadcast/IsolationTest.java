@@ -8,7 +8,6 @@ import java.nio.file.Path;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
 
-import org.agrona.DirectBuffer;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.io.TempDir;
@@ -42,13 +41,7 @@ class IsolationTest {
                      .listen(ListenAddress.parse("unix:" + tmp.resolve("s.sock"))).conclude())) {
             ListenAddress address = server.addresses().get(0);
             CountDownLatch release = new CountDownLatch(1);
-            Collector stalled = new Collector() {
-                @Override
-                public synchronized void onRecord(long index, DirectBuffer b, int o, int l) throws Exception {
-                    super.onRecord(index, b, o, l);
-                    release.await(); // stops reading after its first record
-                }
-            };
+            Collector stalled = Collector.stallingAfterFirst(release);
             Collector fast1 = new Collector();
             Collector fast2 = new Collector();
             try (BroadcastClient s = BroadcastClient.connect(new ClientOptions().address(address).name("stalled").fromOldest(), stalled);

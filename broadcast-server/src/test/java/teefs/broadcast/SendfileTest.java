@@ -14,7 +14,6 @@ import java.util.List;
 import java.util.concurrent.CountDownLatch;
 import java.util.stream.Stream;
 
-import org.agrona.DirectBuffer;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.io.TempDir;
@@ -226,13 +225,7 @@ class SendfileTest {
                      .listen(ListenAddress.parse("tcp://127.0.0.1:0")).conclude())) {
             ListenAddress address = server.addresses().get(0);
             CountDownLatch release = new CountDownLatch(1);
-            Collector stalled = new Collector() {
-                @Override
-                public synchronized void onRecord(long index, DirectBuffer b, int o, int l) throws Exception {
-                    super.onRecord(index, b, o, l);
-                    release.await(); // stops reading after its first record
-                }
-            };
+            Collector stalled = Collector.stallingAfterFirst(release);
             Collector fast = new Collector();
             try (BroadcastClient s = BroadcastClient.connect(new ClientOptions().address(address).name("stalled").fromOldest(), stalled);
                  BroadcastClient f = BroadcastClient.connect(new ClientOptions().address(address).name("fast").fromOldest(), fast)) {
