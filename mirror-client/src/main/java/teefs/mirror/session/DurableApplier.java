@@ -146,7 +146,7 @@ final class DurableApplier implements AutoCloseable {
         }
         engine.apply(index, buffer, offset, length);
         applied = index;
-        if (repair != null && applied >= repair.end() && repair.window(applied) == null) {
+        if (repair != null && repair.closedAfter(applied)) {
             // past the window and its marks (asking the server for the head after the last repair, once): the audit
             // and the close come now, not at the next flush
             closeWindowOnceAudited();
@@ -203,12 +203,7 @@ final class DurableApplier implements AutoCloseable {
      */
     long flush() {
         if (background != null) {
-            try {
-                collected(background.await());
-            } catch (RuntimeException e) {
-                markDirty();
-                throw e;
-            }
+            collectFlush(true);
         }
         if (dirty) {
             MirrorState next = nextState();
@@ -233,12 +228,7 @@ final class DurableApplier implements AutoCloseable {
         if (background == null) {
             return flush();
         }
-        try {
-            collected(background.finished());
-        } catch (RuntimeException e) {
-            markDirty(); // what that flush covered is still to be made durable
-            throw e;
-        }
+        collectFlush(false);
         if (dirty && !background.busy()) {
             background.start(nextState());
         }
@@ -252,9 +242,19 @@ final class DurableApplier implements AutoCloseable {
         }
     }
 
-    private void collected(MirrorState done) {
-        if (done != null) {
-            saved = done;
+    /**
+     * The outcome of the background flush: the state it saved becomes the saved one; when it failed, what it covered
+     * is still to be made durable. {@code wait}: until the flush in flight ends, else only if it has.
+     */
+    private void collectFlush(boolean wait) {
+        try {
+            MirrorState done = wait ? background.await() : background.finished();
+            if (done != null) {
+                saved = done;
+            }
+        } catch (RuntimeException e) {
+            markDirty();
+            throw e;
         }
     }
 

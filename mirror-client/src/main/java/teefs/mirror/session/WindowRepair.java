@@ -1,5 +1,7 @@
 package teefs.mirror.session;
 
+import java.io.IOException;
+import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
@@ -74,6 +76,8 @@ final class WindowRepair implements BootstrapRepair {
     private final StateLog log;
     /** Copied path → the server's head index right after its copy. */
     private final Map<String, Long> marks;
+    /** The largest index of {@link #marks} (kept when marks are dropped): no record after it needs a repair. */
+    private long marksUntil = Long.MIN_VALUE;
     /** Copied paths whose head index is not known yet: asked for only when needed (a network round trip). */
     private final Set<String> pending = new TreeSet<>();
     /** The names LINK records of the window gave (kept current through renames): copied together. */
@@ -91,6 +95,7 @@ final class WindowRepair implements BootstrapRepair {
         this.serverHead = serverHead;
         this.log = log;
         this.marks = new TreeMap<>(window.marks());
+        marks.values().forEach(until -> marksUntil = Math.max(marksUntil, until));
     }
 
     long end() {
@@ -131,8 +136,31 @@ final class WindowRepair implements BootstrapRepair {
      */
     BootstrapWindow window(long applied) {
         resolvePending();
+        if (closedAfterResolved(applied)) {
+            return null;
+        }
         marks.values().removeIf(until -> until <= applied);
-        return applied >= end && marks.isEmpty() ? null : new BootstrapWindow(end, source.source(), marks);
+        return new BootstrapWindow(end, source.source(), marks);
+    }
+
+    /**
+     * Whether no record after {@code applied} needs a repair: called after every record applied inside the window,
+     * so it allocates nothing; asks the server for its head only when copies made since are not marked yet.
+     */
+    boolean closedAfter(long applied) {
+        if (applied < end) {
+            return false;
+        }
+        resolvePending();
+        return closedAfterResolved(applied);
+    }
+
+    private boolean closedAfterResolved(long applied) {
+        if (applied < end || applied < marksUntil) {
+            return false;
+        }
+        marks.clear();
+        return true;
     }
 
     /**
@@ -149,11 +177,10 @@ final class WindowRepair implements BootstrapRepair {
         }
         List<String> suspects;
         long started = System.nanoTime();
-        LinkGroupAudit audit = new LinkGroupAudit(source.target(), source.local()
-                ? java.nio.file.Path.of(source.source()) : null);
+        LinkGroupAudit audit = new LinkGroupAudit(source.target(), source.local() ? Path.of(source.source()) : null);
         try {
             suspects = audit.suspectNames();
-        } catch (java.io.IOException e) {
+        } catch (IOException e) {
             throw new TargetUnavailableException(applied, "AUDIT", "", "cannot read TARGET's hard links to audit them"
                     + " after the bootstrap window: " + e.getMessage() + "; retrying", 0, e);
         }
@@ -234,6 +261,7 @@ final class WindowRepair implements BootstrapRepair {
         for (String p : pending) {
             marks.merge(p, head, Math::max);
         }
+        marksUntil = Math.max(marksUntil, head);
         pending.clear();
     }
 
