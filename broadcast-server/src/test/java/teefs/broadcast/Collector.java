@@ -16,7 +16,7 @@ class Collector implements RecordListener {
 
     @Override
     public synchronized void onRecord(long index, DirectBuffer buffer, int offset, int length) throws Exception {
-        records.add(new long[] {index, Journal.seqOf(buffer, offset)});
+        records.add(new long[] {index, length >= 24 ? Journal.seqOf(buffer, offset) : -1}); // -1: not a test WRITE
         if (stallMillis > 0) {
             Thread.sleep(stallMillis);
         }
@@ -46,6 +46,14 @@ class Collector implements RecordListener {
         List<Long> s = new ArrayList<>();
         for (long[] r : records) {
             s.add(r[1]);
+        }
+        return s;
+    }
+
+    synchronized List<Long> indexes() {
+        List<Long> s = new ArrayList<>();
+        for (long[] r : records) {
+            s.add(r[0]);
         }
         return s;
     }

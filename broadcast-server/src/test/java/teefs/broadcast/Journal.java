@@ -58,6 +58,12 @@ final class Journal implements AutoCloseable {
         return appender.append(head, 0, headLength, sideData, 0, dataBytes, RecordHeader.paddingFor(headLength + dataBytes));
     }
 
+    /** Appends a RELEASE of {@code handle}, a record that changes the handle table; returns its index. */
+    long appendRelease(int handle) {
+        int length = encoder.wrap(frame, 0).release(handle);
+        return appender.append(frame, 0, length);
+    }
+
     long appendMany(int count, int dataBytes) {
         long last = -1;
         for (int i = 0; i < count; i++) {

@@ -106,6 +106,43 @@ class StreamingTest {
     }
 
     @Test
+    void beforeTheIndexTheClientAskedForOnlyRecordsThatChangeHandlesAreSent() throws Exception {
+        Path q = tmp.resolve("queue");
+        try (Journal journal = new Journal(q)) {
+            List<Long> all = new ArrayList<>();
+            List<Long> releases = new ArrayList<>();
+            for (int i = 0; i < 40; i++) {
+                all.add(i % 3 == 0 ? journal.appendSide(100_000) : journal.append(100));
+                if (i % 10 == 9) {
+                    long r = journal.appendRelease(7);
+                    all.add(r);
+                    releases.add(r);
+                }
+            }
+            int from = 2;
+            int until = 25; // a WRITE: the tracked part ends on a record that is not sent
+            List<Long> expected = new ArrayList<>();
+            for (Long index : all.subList(from, all.size())) {
+                if (index >= all.get(until) || releases.contains(index)) {
+                    expected.add(index);
+                }
+            }
+            try (BroadcastServer server = start(q)) {
+                for (ListenAddress address : server.addresses()) {
+                    Collector got = new Collector();
+                    try (BroadcastClient c = BroadcastClient.connect(new ClientOptions().address(address)
+                            .name("tracker").startAt(all.get(from)).handlesOnlyBefore(all.get(until)), got)) {
+                        got.awaitSize(expected.size(), 10_000);
+                        Thread.sleep(50);
+                        assertThat(got.indexes()).as(address.toString()).containsExactlyElementsOf(expected);
+                        assertThat(expected).hasSize(2 + all.size() - until);
+                    }
+                }
+            }
+        }
+    }
+
+    @Test
     void appendToDeliveryLatencyIsLowWhenIdle() throws Exception {
         Path q = tmp.resolve("queue");
         try (Journal journal = new Journal(q)) {

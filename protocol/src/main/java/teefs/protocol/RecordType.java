@@ -99,6 +99,15 @@ public enum RecordType {
         return handleUse;
     }
 
+    /**
+     * Whether a record of this type binds, moves or releases an open-file handle (ASSOCIATE, CREATE, RENAME, RELEASE,
+     * CHECKPOINT): all a reader needs to rebuild the handle table from a CHECKPOINT up to an index where it starts
+     * applying.
+     */
+    public boolean changesHandles() {
+        return this == ASSOCIATE || this == CREATE || this == RENAME || this == RELEASE || this == CHECKPOINT;
+    }
+
     /** The type with this code, or {@code null} when the code is unknown (any int is accepted). */
     public static RecordType fromCode(int code) {
         return code >= 0 && code < BY_CODE.length ? BY_CODE[code] : null;

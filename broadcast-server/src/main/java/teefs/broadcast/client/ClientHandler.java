@@ -67,6 +67,7 @@ final class ClientHandler extends ChannelInboundHandlerAdapter {
                 .setQueueId(options.queueId())
                 .setStartMode(options.startMode())
                 .setIndex(options.index())
+                .setHandlesOnlyBefore(options.handlesOnlyBefore())
                 .setClientName(options.name())
                 .setCredential(options.credential())).build());
         c.fireChannelActive();

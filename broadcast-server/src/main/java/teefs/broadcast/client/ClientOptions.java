@@ -20,6 +20,7 @@ public final class ClientOptions {
     private String queueId = "";
     private StartMode startMode = StartMode.START_AT_HEAD;
     private long index;
+    private long handlesOnlyBefore;
     private String credential = "";
     private ClientTls tls;
     private Duration heartbeatInterval = Duration.ofSeconds(1);
@@ -35,6 +36,11 @@ public final class ClientOptions {
     public ClientOptions startAt(long first) { startMode = StartMode.START_AT_INDEX; index = first; return this; }
     public ClientOptions fromHead() { startMode = StartMode.START_AT_HEAD; index = 0; return this; }
     public ClientOptions fromOldest() { startMode = StartMode.START_AT_OLDEST; index = 0; return this; }
+    /**
+     * Records before {@code index} are wanted only when they change the handle table (a mirror rebuilding its handles
+     * from a CHECKPOINT after a bootstrap); 0, the default, wants every record.
+     */
+    public ClientOptions handlesOnlyBefore(long index) { this.handlesOnlyBefore = index; return this; }
     public ClientOptions credential(String token) { this.credential = token == null ? "" : token; return this; }
     /** Use TLS, trusting exactly the server certificate(s) in this PEM file (the server.crt 'teefs keygen' wrote). */
     public ClientOptions tlsTrust(Path pem) { this.tls = ClientTls.pinned(pem); return this; }
@@ -78,6 +84,7 @@ public final class ClientOptions {
     public String queueId() { return queueId; }
     public StartMode startMode() { return startMode; }
     public long index() { return index; }
+    public long handlesOnlyBefore() { return handlesOnlyBefore; }
     public String credential() { return credential; }
     public ClientTls tls() { return tls; }
     /** Whether this connection uses TLS: settings given and a tcp:// address (Unix sockets never use TLS). */

@@ -197,6 +197,7 @@ public final class ClientSession {
                 refuse(ErrorCode.INDEX_NOT_RETAINED, problem);
                 return;
             }
+            reader.handlesOnlyBefore(hello.getHandlesOnlyBefore());
             ClientSession previous;
             try {
                 previous = ctx.registry.attach(this);

@@ -143,6 +143,16 @@ public final class QueueReplayer {
      * before it, cycle by cycle backwards, then tracks the records from there up to {@code start}.
      */
     private void rebuildHandles(JournalReader reader, long first, long start) {
+        // both passes below look at CHECKPOINTs and handle changes only: no WRITE data is read
+        reader.handlesOnlyBefore(start);
+        try {
+            rebuildHandlesFromCheckpoint(reader, first, start);
+        } finally {
+            reader.handlesOnlyBefore(0);
+        }
+    }
+
+    private void rebuildHandlesFromCheckpoint(JournalReader reader, long first, long start) {
         long from = first;
         for (int cycle = queue.cycleOf(start); cycle >= queue.cycleOf(first); cycle--) {
             long checkpoint = lastCheckpointIn(reader, cycleStart(cycle, first), start);

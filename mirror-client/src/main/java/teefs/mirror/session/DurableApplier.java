@@ -102,7 +102,8 @@ final class DurableApplier implements AutoCloseable {
     /** Sets where the server should start streaming so that nothing is skipped nor applied twice. */
     void startPosition(ClientOptions options) {
         if (tracking) {
-            options.startAt(saved.trackFrom());
+            // up to the applied index the stream only rebuilds handles: the server leaves out the rest (their data)
+            options.startAt(saved.trackFrom()).handlesOnlyBefore(saved.lastApplied() + 1);
         } else if (applied < 0) {
             options.fromOldest();
         } else {
