@@ -87,6 +87,7 @@ public final class Bootstrapper {
         log.enter(StateLog.State.BOOTSTRAPPING, "bootstrap: queue " + status.getQueueId() + " head index " + head
                 + "; copying " + source.source() + " onto " + options.target() + " with rsync");
         long started = System.nanoTime();
+        ApplyWarmUp.start();
         int code;
         for (int pass = 1; ; pass++) {
             code = source.copyTree();
