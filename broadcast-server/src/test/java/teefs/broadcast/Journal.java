@@ -64,6 +64,13 @@ final class Journal implements AutoCloseable {
         return appender.append(frame, 0, length);
     }
 
+    /** Appends a CHECKPOINT restating one handle, with RESET (where a reader may begin) or as a continuation. */
+    long appendCheckpoint(boolean reset) {
+        int length = encoder.wrap(frame, 0).checkpointBegin(reset ? 1 : 0, 42L)
+                .checkpointEntry(7, "open".getBytes(java.nio.charset.StandardCharsets.UTF_8)).checkpointEnd();
+        return appender.append(frame, 0, length);
+    }
+
     long appendMany(int count, int dataBytes) {
         long last = -1;
         for (int i = 0; i < count; i++) {

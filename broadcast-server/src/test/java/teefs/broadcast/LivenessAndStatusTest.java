@@ -78,6 +78,22 @@ class LivenessAndStatusTest {
     }
 
     @Test
+    void statusNamesTheLastRestatementOfHandlesAtOrBeforeTheHead() throws Exception {
+        Path q = tmp.resolve("queue");
+        try (Journal journal = new Journal(q)) {
+            journal.appendMany(10, 100);
+            try (BroadcastServer server = start(q)) {
+                assertThat(server.status().getRestatementIndex()).as("none yet").isZero();
+                long restatement = journal.appendCheckpoint(true);
+                journal.appendMany(10, 100);
+                journal.appendCheckpoint(false); // a continuation: not where a reader can begin
+                journal.appendMany(10, 100);
+                assertThat(server.status().getRestatementIndex()).isEqualTo(restatement);
+            }
+        }
+    }
+
+    @Test
     void statusAndMetricsShowAckedIndexAndLag() throws Exception {
         Path q = tmp.resolve("queue");
         try (Journal journal = new Journal(q)) {

@@ -17,15 +17,22 @@ import teefs.queue.JournalQueue;
  * Encodes journal-fs's records and appends them to the queue: one method per mutation, taking what STORE showed
  * right after it (the {@link Stat}s). Keeps the session's checkpoints: a CHECKPOINT RESET when a session starts, and
  * a complete restatement of the open handles as the first record of every new queue cycle, so a reader can begin at
- * any cycle without the history before it.
+ * any cycle without the history before it, and again every {@value #CHECKPOINT_RECORDS} records or so, so a reader
+ * that starts at an index (a mirror just bootstrapped) rebuilds its handles from a few thousand records, not from
+ * up to an hour of them.
  *
  * <p>Not thread-safe: only the holder of journal-fs's journal lock calls it (one writer per queue). WRITE data is
  * copied once, from the FUSE buffer straight into the queue's mapped file.
  */
 final class RecordJournal implements AutoCloseable {
     /** CHECKPOINT flag: every handle bound before this record is dead. */
-    static final int CHECKPOINT_RESET = 1;
+    static final int CHECKPOINT_RESET = teefs.protocol.RecordDecoder.CHECKPOINT_RESET;
     private static final int NO_NSEC = -1;
+    /**
+     * Records between restatements of the handles, at least; more when many handles are open, so that
+     * restatements stay a small part of the journal (16 records per open handle).
+     */
+    static final int CHECKPOINT_RECORDS = 4096;
 
     private final JournalQueue queue;
     private final JournalAppender appender;
@@ -40,6 +47,9 @@ final class RecordJournal implements AutoCloseable {
     private final UnsafeBuffer data = new UnsafeBuffer(0, 0);
     private long sessionId;
     private int checkpointCycle = Integer.MIN_VALUE;
+    private long recordsSinceCheckpoint;
+    /** A restatement is due and its room reserved: the next record is preceded by it. */
+    private boolean restatementDue;
 
     RecordJournal(JournalQueue queue, AppendOptions options, HandleTable handles) {
         this.queue = queue;
@@ -73,8 +83,11 @@ final class RecordJournal implements AutoCloseable {
      */
     void reserve(long bytes) {
         appender.reserve(bytes);
-        if (queue.currentCycle() != checkpointCycle) {
+        boolean periodic = recordsSinceCheckpoint >= Math.max(CHECKPOINT_RECORDS, 16L * handles.size());
+        if (queue.currentCycle() != checkpointCycle || periodic) {
             appender.reserve(bytes + checkpointBytes());
+            // decided here, where its room is reserved, not at an append that follows a change of STORE
+            restatementDue |= periodic;
         }
     }
 
@@ -239,9 +252,10 @@ final class RecordJournal implements AutoCloseable {
     }
 
     private void maybeCheckpoint() {
-        if (queue.currentCycle() != checkpointCycle) {
+        if (queue.currentCycle() != checkpointCycle || restatementDue) {
             checkpoint();
         }
+        recordsSinceCheckpoint++;
     }
 
     /**
@@ -250,6 +264,8 @@ final class RecordJournal implements AutoCloseable {
      */
     private void checkpoint() {
         checkpointCycle = queue.currentCycle();
+        recordsSinceCheckpoint = 0;
+        restatementDue = false;
         int flags = CHECKPOINT_RESET;
         List<OpenFile> open = handles.associated();
         int i = 0;

@@ -30,6 +30,8 @@ import teefs.protocol.MalformedRecordException.Reason;
  * <p>Not thread-safe: one decoder per thread. A failed wrap leaves the decoder unwrapped.
  */
 public final class RecordDecoder {
+    /** CHECKPOINT flag bit 0: every handle bound before it is dead; the list restates every live handle. */
+    public static final int CHECKPOINT_RESET = 1;
     private final Crc32cDigest crc = new Crc32cDigest();
     private final CheckpointEntries entries = new CheckpointEntries();
 
@@ -403,6 +405,16 @@ public final class RecordDecoder {
     /** FSYNC's datasync field: true for fdatasync. */
     public boolean datasync() {
         return getInt(fieldOf(RecordType.FSYNC, FSYNC_DATASYNC, "datasync")) != 0;
+    }
+
+    /**
+     * Whether the frame at {@code offset} is a CHECKPOINT with RESET, where a reader may begin (the restatement's
+     * continuation records have no RESET). Judged from the type byte and the flags alone: the frame is not validated.
+     */
+    public static boolean beginsRestatement(DirectBuffer buffer, int offset, int length) {
+        return length >= RecordLayout.CHECKPOINT_FLAGS + 4
+                && RecordHeader.typeCode(buffer, offset) == RecordType.CHECKPOINT.code()
+                && (buffer.getInt(offset + RecordLayout.CHECKPOINT_FLAGS, RecordHeader.BYTE_ORDER) & CHECKPOINT_RESET) != 0;
     }
 
     public int checkpointFlags() {

@@ -12,13 +12,20 @@ import java.util.UUID;
 import java.util.function.LongSupplier;
 import java.util.stream.Stream;
 
+import org.agrona.concurrent.UnsafeBuffer;
+
+import teefs.protocol.RecordDecoder;
 import teefs.protocol.RecordHeader;
 
+import net.openhft.chronicle.bytes.Bytes;
+import net.openhft.chronicle.queue.ExcerptTailer;
 import net.openhft.chronicle.queue.RollCycles;
+import net.openhft.chronicle.queue.TailerDirection;
 import net.openhft.chronicle.queue.impl.RollingResourcesCache;
 import net.openhft.chronicle.queue.impl.single.SingleChronicleQueue;
 import net.openhft.chronicle.queue.impl.single.SingleChronicleQueueBuilder;
 import net.openhft.chronicle.queue.impl.single.SingleChronicleQueueStore;
+import net.openhft.chronicle.wire.DocumentContext;
 
 /**
  * The journal on disk: a directory of Chronicle Queue cycle files plus {@value #ID_FILE}, the queue's identity.
@@ -193,6 +200,40 @@ public final class JournalQueue implements AutoCloseable {
             // fall back on the length below
         }
         return cycleFile(cycle).toFile().length();
+    }
+
+    /**
+     * The index of the last CHECKPOINT RESET at or before {@code index} in its cycle (where a reader that must know
+     * the open handles at {@code index} can begin), looking back at most {@code maxRecords} records; -1 when there
+     * is none within that. Reads the records' type and flags only.
+     */
+    public long lastRestatementAtOrBefore(long index, int maxRecords) {
+        if (index < 0) {
+            return -1;
+        }
+        int cycle = cycleOf(index);
+        byte[] head = new byte[RecordHeader.LENGTH + 8];
+        UnsafeBuffer view = new UnsafeBuffer(head);
+        try (ExcerptTailer tailer = chronicle.createTailer()) {
+            tailer.direction(TailerDirection.BACKWARD);
+            if (!tailer.moveToIndex(index)) {
+                return -1;
+            }
+            for (int i = 0; i < maxRecords; i++) {
+                try (DocumentContext dc = tailer.readingDocument()) {
+                    if (!dc.isPresent() || cycleOf(dc.index()) != cycle) {
+                        return -1;
+                    }
+                    Bytes<?> bytes = dc.wire().bytes();
+                    int length = (int) Math.min(bytes.readRemaining(), head.length);
+                    bytes.read(head, 0, length);
+                    if (RecordDecoder.beginsRestatement(view, 0, length)) {
+                        return dc.index();
+                    }
+                }
+            }
+        }
+        return -1;
     }
 
     /** The cycle an index belongs to. */

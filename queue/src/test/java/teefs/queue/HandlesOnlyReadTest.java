@@ -20,8 +20,10 @@ import teefs.protocol.RecordHeader;
 import teefs.protocol.RecordType;
 
 /**
- * A reader told {@link JournalReader#handlesOnlyBefore} hands over, before that index, exactly the records that change
- * the handle table, without reading any WRITE data; from that index on, every record.
+ * What a reader that must know the open handles at an index reads: a reader told
+ * {@link JournalReader#handlesOnlyBefore} hands over, before that index, exactly the records that change the handle
+ * table, without reading any WRITE data, and every record from that index on; and
+ * {@link JournalQueue#lastRestatementAtOrBefore} finds where such a reader can begin.
  */
 @Timeout(60)
 class HandlesOnlyReadTest {
@@ -120,6 +122,26 @@ class HandlesOnlyReadTest {
                 }
             }
             assertThat(read(queue, indexes.get(0), end)).containsExactlyElementsOf(expected);
+        }
+    }
+
+    @Test
+    void theLastRestatementAtOrBeforeAnIndexIsACheckpointWithResetNotAContinuation() throws Exception {
+        try (JournalQueue queue = JournalQueue.openOrCreate(dir);
+             JournalAppender appender = queue.appender(new AppendOptions(SyncLevel.BATCH, 10, 0))) {
+            appendMix(appender); // CHECKPOINT RESET at 0 and 9
+            append(appender, RecordType.CHECKPOINT, encoder.wrap(scratch, 0).checkpointBegin(0, 7L)
+                    .checkpointEntry(4, bytes("continued")).checkpointEnd());
+            append(appender, RecordType.RELEASE, encoder.wrap(scratch, 0).release(4));
+        }
+        try (JournalQueue queue = JournalQueue.openExisting(dir)) {
+            long last = indexes.get(indexes.size() - 1);
+            assertThat(queue.lastRestatementAtOrBefore(indexes.get(5), 100)).isEqualTo(indexes.get(0));
+            assertThat(queue.lastRestatementAtOrBefore(indexes.get(9), 100)).isEqualTo(indexes.get(9));
+            assertThat(queue.lastRestatementAtOrBefore(last, 100)).as("past the continuation")
+                    .isEqualTo(indexes.get(9));
+            assertThat(queue.lastRestatementAtOrBefore(last, 3)).as("too far back to look").isEqualTo(-1);
+            assertThat(queue.lastRestatementAtOrBefore(-1, 100)).isEqualTo(-1);
         }
     }
 }

@@ -19,6 +19,9 @@ import teefs.protocol.control.StatusReply;
  * <p>Thread-safe; called from any event loop.
  */
 final class StatusReporter {
+    /** Records looked through, backwards from the head, for the last CHECKPOINT RESET (on an event loop). */
+    static final int RESTATEMENT_LOOKBACK = 1 << 16;
+
     private StatusReporter() {
     }
 
@@ -30,6 +33,7 @@ final class StatusReporter {
                 .setQueueId(ctx.queue.id().toString())
                 .setFirstIndex(first)
                 .setHeadIndex(head)
+                .setRestatementIndex(Math.max(0, ctx.queue.lastRestatementAtOrBefore(head, RESTATEMENT_LOOKBACK)))
                 .setRetainedBytes(RetentionTask.retainedBytes(ctx.config.queueDir()));
         java.util.List<RetentionTask.CycleFile> files = RetentionTask.cycleFiles(ctx.config.queueDir());
         for (ClientRecord r : ctx.registry.all()) {

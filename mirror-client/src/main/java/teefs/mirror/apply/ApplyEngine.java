@@ -2,6 +2,7 @@ package teefs.mirror.apply;
 
 import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 
@@ -33,7 +34,7 @@ import teefs.protocol.RecordType;
  */
 public final class ApplyEngine implements AutoCloseable {
     /** CHECKPOINT flag bit 0: a new journal session; every handle bound before it is dead. */
-    public static final int CHECKPOINT_RESET = 1;
+    public static final int CHECKPOINT_RESET = RecordDecoder.CHECKPOINT_RESET;
 
     private final PathGuard guard;
     private final TargetFiles files;
@@ -244,12 +245,22 @@ public final class ApplyEngine implements AutoCloseable {
     }
 
     private void checkpoint(RecordDecoder r) {
-        if ((r.checkpointFlags() & CHECKPOINT_RESET) != 0) {
-            handles.clear();
-        }
         RecordDecoder.CheckpointEntries e = r.entries();
+        if ((r.checkpointFlags() & CHECKPOINT_RESET) == 0) {
+            while (e.next()) {
+                bind(e.handle(), exact(e.pathString(), r.buffer(), e.pathOffset(), e.pathLength()));
+            }
+            return;
+        }
+        // every handle not listed is dead; a listed one still bound to its path keeps its descriptor (journal-fs
+        // restates its handles every few thousand records: reopening every open file each time would be waste)
+        Map<Integer, String> listed = new HashMap<>();
         while (e.next()) {
-            bind(e.handle(), exact(e.pathString(), r.buffer(), e.pathOffset(), e.pathLength()));
+            listed.put(e.handle(), exact(e.pathString(), r.buffer(), e.pathOffset(), e.pathLength()));
+        }
+        handles.retainOnly(listed);
+        for (Map.Entry<Integer, String> entry : listed.entrySet()) {
+            bind(entry.getKey(), entry.getValue());
         }
     }
 

@@ -1,5 +1,6 @@
 package teefs.mirror.apply;
 
+import java.util.Iterator;
 import java.util.Map;
 import java.util.TreeMap;
 
@@ -78,6 +79,22 @@ public final class HandleTable implements AutoCloseable {
             closeFd(b);
         }
         bindings.clear();
+    }
+
+    /**
+     * Forgets every binding that {@code listed} (handle → path) does not hold exactly, closing its descriptor; the
+     * others keep theirs. With a bind of each listed entry after it, the same table as {@link #clear} then binding
+     * them, without reopening the files of bindings that did not change: a bound path is always the name of the
+     * file its descriptor is open on (renames move bindings, and journal-fs renames an unlinked open file aside).
+     */
+    public void retainOnly(Map<Integer, String> listed) {
+        for (Iterator<Binding> it = bindings.values().iterator(); it.hasNext(); ) {
+            Binding b = it.next();
+            if (!b.path.equals(listed.get(b.handle))) {
+                closeFd(b);
+                it.remove();
+            }
+        }
     }
 
     /**

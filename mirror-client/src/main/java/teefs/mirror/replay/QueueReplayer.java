@@ -211,7 +211,10 @@ public final class QueueReplayer {
         if (RecordType.fromCode(buffer.getByte(offset + teefs.protocol.RecordHeader.TYPE_OFFSET) & 0xFF)
                 == RecordType.CHECKPOINT) {
             decode(index, buffer, offset, length);
-            lastCheckpoint = index;
+            // a restatement's continuation records (very many handles) do not reset: start only where one begins
+            if ((decoder.checkpointFlags() & ApplyEngine.CHECKPOINT_RESET) != 0) {
+                lastCheckpoint = index;
+            }
         }
     }
 

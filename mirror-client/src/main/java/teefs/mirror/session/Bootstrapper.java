@@ -133,7 +133,8 @@ public final class Bootstrapper {
         BootstrapWindow window = end < 0 ? null : new BootstrapWindow(end, source.source(), Map.of());
         MirrorState state = head < 0
                 ? new MirrorState(status.getQueueId(), MirrorState.NONE, MirrorState.NONE, Map.of(), window)
-                : new MirrorState(status.getQueueId(), head - 1, trackFrom(head, status.getFirstIndex()), Map.of(),
+                : new MirrorState(status.getQueueId(), head - 1, trackFrom(head, status.getFirstIndex(),
+                        status.getRestatementIndex()), Map.of(),
                         window);
         store.save(state, true);
         log.line(String.format("bootstrap: copy done in %.1f s; streaming from index %d (writes made during the"
@@ -178,8 +179,15 @@ public final class Bootstrapper {
         return true;
     }
 
-    /** The first record of {@code head}'s queue cycle (its CHECKPOINT), or the oldest retained if later. */
-    static long trackFrom(long head, long first) {
+    /**
+     * Where to rebuild the handles open at {@code head} from: the last restatement before it that the server named
+     * (journal-fs restates them every few thousand records), else the first record of the head's queue cycle (its
+     * CHECKPOINT), or the oldest retained if later.
+     */
+    static long trackFrom(long head, long first, long restatement) {
+        if (restatement > 0 && restatement <= head && restatement >= first) {
+            return restatement;
+        }
         long cycleStart = ROLL_CYCLE.toIndex(ROLL_CYCLE.toCycle(head), 0);
         return first >= 0 && first > cycleStart && first <= head ? first : cycleStart;
     }

@@ -222,6 +222,18 @@ class ApplyEngineTest {
     }
 
     @Test
+    void aRestatementKeepsTheDescriptorsOfBindingsThatDidNotChange() throws IOException {
+        new Journal().create(1, "kept", 0644).create(2, "dropped", 0644).create(3, "moved", 0644).applyTo(engine);
+        // 'kept' is unlinked behind the engine's back: a reopen by path would fail, the kept descriptor still writes
+        Files.move(target.resolve("kept"), target.resolve("aside"));
+        new Journal().checkpoint(true, Map.of(1, "kept", 3, "elsewhere")).write(1, 0, "same fd").applyTo(engine);
+        assertThat(content("aside")).isEqualTo("same fd");
+        assertThat(engine.handles()).containsExactly(Map.entry(1, "kept"), Map.entry(3, "elsewhere"));
+        assertThatThrownBy(() -> new Journal().write(2, 0, "lost").applyTo(engine))
+                .isInstanceOf(ApplyException.class).hasMessageContaining("handle 2");
+    }
+
+    @Test
     void handlesExportAndRestore() throws IOException {
         new Journal().create(5, "f", 0644).applyTo(engine);
         Map<Integer, String> saved = engine.handles();

@@ -53,8 +53,19 @@ class StateStoreTest {
     void bootstrapTracksFromTheStartOfTheHeadsCycle() {
         long cycle = 498_711L;
         long head = (cycle << 32) | 1234;
-        assertThat(Bootstrapper.trackFrom(head, (cycle - 2) << 32)).isEqualTo(cycle << 32);
+        assertThat(Bootstrapper.trackFrom(head, (cycle - 2) << 32, 0)).isEqualTo(cycle << 32);
         // the oldest retained record inside the head's cycle is later than its start: start there
-        assertThat(Bootstrapper.trackFrom(head, (cycle << 32) | 7)).isEqualTo((cycle << 32) | 7);
+        assertThat(Bootstrapper.trackFrom(head, (cycle << 32) | 7, 0)).isEqualTo((cycle << 32) | 7);
+    }
+
+    @Test
+    void bootstrapTracksFromTheRestatementTheServerNamedWhenItIsRetainedAndNotAfterTheHead() {
+        long cycle = 498_711L;
+        long head = (cycle << 32) | 9000;
+        long restatement = (cycle << 32) | 8192;
+        assertThat(Bootstrapper.trackFrom(head, (cycle - 2) << 32, restatement)).isEqualTo(restatement);
+        assertThat(Bootstrapper.trackFrom(head, (cycle << 32) | 8500, restatement)).isEqualTo((cycle << 32) | 8500);
+        assertThat(Bootstrapper.trackFrom(head, (cycle - 2) << 32, head + 1)).isEqualTo(cycle << 32);
+        assertThat(Bootstrapper.trackFrom(head, (cycle - 2) << 32, head)).isEqualTo(head);
     }
 }
