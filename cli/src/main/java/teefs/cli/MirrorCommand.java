@@ -21,22 +21,22 @@ import teefs.mirror.session.SyncMode;
             "Keep TARGET an exact, live copy of the landing zone: stream the journal from a 'teefs broadcast'"
                     + " server and apply every record onto TARGET, forever.",
             "",
-            "The mirror saves its position (queue id, last applied index, open-file handles) in --state, atomically",
-            "and only after TARGET's data up to that index is durable; after a crash or a kill it resumes exactly",
-            "there. When the connection drops it reconnects with backoff and jitter; when TARGET fills up or",
-            "vanishes it pauses and resumes once it is back. Nothing outside TARGET is ever touched. State changes",
-            "are printed one line each.",
+            "The mirror saves its position (queue id, last applied index, open-file handles) in --state, atomically"
+                    + " and only after TARGET's data up to that index is durable; after a crash or a kill it resumes"
+                    + " exactly there. When the connection drops it reconnects with backoff and jitter; when TARGET"
+                    + " fills up or vanishes it pauses and resumes once it is back. Nothing outside TARGET is ever"
+                    + " touched. State changes are printed one line each.",
             "",
-            "A new mirror (or one whose position fell out of the server's retention, or a replaced drive) starts",
-            "with --bootstrap --source STORE: it notes the server's head index, copies STORE with",
-            "rsync -aHAX --inplace --delete, then streams from that index. --bootstrap always copies.",
-            "The records journaled while rsync copied (the bootstrap window) are applied with repairs: each",
-            "rename and link copies its destination again from --source, so a remote --source must stay",
-            "reachable until the mirror has applied them; a restart meanwhile goes on repairing.",
+            "A new mirror (or one whose position fell out of the server's retention, or a replaced drive) starts"
+                    + " with --bootstrap --source STORE: it notes the server's head index, copies STORE with"
+                    + " rsync -aHAX --inplace --delete, then streams from that index. --bootstrap always copies."
+                    + " The records journaled while rsync copied (the bootstrap window) are applied with repairs: each"
+                    + " rename and link copies its destination again from --source, so a remote --source must stay"
+                    + " reachable until the mirror has applied them; a restart meanwhile goes on repairing.",
             "",
-            "Exit status: 0 stopped by SIGTERM/SIGINT (position saved), 2 usage or configuration error,",
-            "3 a record that cannot be applied or trusted (the message names its index),",
-            "4 no usable position for this queue: run with --bootstrap.",
+            "Exit status: 0 stopped by SIGTERM/SIGINT (position saved), 2 usage or configuration error,"
+                    + " 3 a record that cannot be applied or trusted (the message names its index),"
+                    + " 4 no usable position for this queue: run with --bootstrap.",
             "",
             "Examples:",
             "  teefs mirror --connect unix:/run/teefs/teefs.sock --target /pool/disk1 --bootstrap --source /srv/store",
@@ -45,12 +45,13 @@ import teefs.mirror.session.SyncMode;
             "  teefs mirror --connect tcp://backup.lan:7070 --target /pool/disk3 --server-cert keys/server.crt \\",
             "      --token-file keys/token --client-cert keys/disk3.crt --client-key keys/disk3.key",
             "",
-            "Off loopback the server requires TLS: trust it with --server-cert (a copy of its server.crt) or",
-            "--server-ca, and present what it requires: --token-file, and/or --client-cert and --client-key.",
-            "A client certificate names one mirror (its CN): --name must be that name ('teefs keygen --client",
-            "NAME' makes CN=NAME). A server this mirror does not trust, one that refuses its certificate, or a",
-            "certificate made for another name stops it with exit 2. While a mirror of the same name is",
-            "connected from another address the server refuses this one (NAME_IN_USE) and it retries.",
+            "Off loopback the server requires TLS: trust it with --server-cert (a copy of its server.crt) or"
+                    + " --server-ca, and present what it requires: --token-file, and/or --client-cert and"
+                    + " --client-key. A client certificate names one mirror (its CN): --name must be that name"
+                    + " ('teefs keygen --client NAME' makes CN=NAME). A server this mirror does not trust, one that"
+                    + " refuses its certificate, or a certificate made for another name stops it with exit 2. While"
+                    + " a mirror of the same name is connected from another address the server refuses this one"
+                    + " (NAME_IN_USE) and it retries.",
             "",
         })
 final class MirrorCommand implements Callable<Integer> {
