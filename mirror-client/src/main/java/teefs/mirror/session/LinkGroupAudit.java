@@ -1,16 +1,17 @@
 package teefs.mirror.session;
 
+import java.io.BufferedInputStream;
+import java.io.ByteArrayOutputStream;
 import java.io.IOException;
-import java.nio.file.FileVisitResult;
-import java.nio.file.Files;
+import java.io.InputStream;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
-import java.nio.file.SimpleFileVisitor;
-import java.nio.file.attribute.BasicFileAttributes;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.TreeSet;
+import java.util.concurrent.CompletableFuture;
 
 import teefs.posix.Stat;
 
@@ -41,7 +42,7 @@ final class LinkGroupAudit {
     /** SOURCE's directory, or null when SOURCE is remote. */
     private final Path source;
     private final Stat stat = new Stat();
-    private long filesSeen;
+    private long linkedNames;
     private int groupsSeen;
 
     LinkGroupAudit(Path target, Path localSource) {
@@ -60,27 +61,51 @@ final class LinkGroupAudit {
         return new ArrayList<>(new TreeSet<>(names));
     }
 
-    /** TARGET's names of regular files with more than one link, grouped by inode; groups of one name left out. */
+    /**
+     * TARGET's names of regular files with more than one link, grouped by inode; groups of one name left out. The
+     * walk is find(1)'s ({@code -type f -links +1}, no symlink followed): one lstat per entry, in C. The Java walk it
+     * replaces (two stats per entry) took 0.5 to 1.4 s for 31,657 files on the loaded development VM, find 0.3 s, on
+     * the path from the copy to the first record applied.
+     *
+     * @throws IOException when find cannot run, or reports an error for anything but a directory it may not read
+     *                     (lost+found: no record names what is in it)
+     */
     List<List<String>> groups() throws IOException {
-        filesSeen = 0;
-        Map<Long, List<String>> byInode = new HashMap<>();
-        Files.walkFileTree(target, new SimpleFileVisitor<>() {
-            @Override
-            public FileVisitResult visitFile(Path file, BasicFileAttributes attrs) {
-                filesSeen++;
-                if (attrs.isRegularFile() && stat.lstat(file.toString()) == 0 && stat.isRegular()
-                        && stat.nlink() > 1) {
-                    byInode.computeIfAbsent(stat.ino(), i -> new ArrayList<>(2))
-                            .add(target.relativize(file).toString());
+        Process find = new ProcessBuilder("find", target.toString(), "-type", "f", "-links", "+1",
+                "-printf", "%D %i %P\\0").redirectError(ProcessBuilder.Redirect.PIPE).start();
+        find.getOutputStream().close();
+        CompletableFuture<String> errors = CompletableFuture.supplyAsync(() -> drain(find.getErrorStream()));
+        Map<String, List<String>> byInode = new HashMap<>();
+        linkedNames = 0;
+        try (InputStream out = new BufferedInputStream(find.getInputStream(), 1 << 16)) {
+            ByteArrayOutputStream entry = new ByteArrayOutputStream(256);
+            for (int b = out.read(); b >= 0; b = out.read()) {
+                if (b != 0) {
+                    entry.write(b);
+                    continue;
                 }
-                return FileVisitResult.CONTINUE;
+                String line = entry.toString(StandardCharsets.UTF_8);
+                entry.reset();
+                int space = line.indexOf(' ', line.indexOf(' ') + 1);
+                if (space > 0 && space < line.length() - 1) {
+                    byInode.computeIfAbsent(line.substring(0, space), i -> new ArrayList<>(2))
+                            .add(line.substring(space + 1));
+                    linkedNames++;
+                }
             }
-
-            @Override
-            public FileVisitResult visitFileFailed(Path file, IOException failure) {
-                return FileVisitResult.CONTINUE; // unreadable (lost+found): no record names what is in it
-            }
-        });
+        }
+        int code;
+        try {
+            code = find.waitFor();
+        } catch (InterruptedException e) {
+            find.destroyForcibly();
+            Thread.currentThread().interrupt();
+            throw new IOException("interrupted while find walked " + target, e);
+        }
+        String stderr = errors.join();
+        if (code != 0 && !onlyUnreadableDirectories(stderr)) {
+            throw new IOException("find " + target + " exited with " + code + ": " + stderr.strip());
+        }
         List<List<String>> groups = new ArrayList<>();
         for (List<String> names : byInode.values()) {
             if (names.size() > 1) {
@@ -93,9 +118,21 @@ final class LinkGroupAudit {
         return groups;
     }
 
-    /** Entries of TARGET the last walk saw (files, symlinks and others, not directories). */
-    long filesSeen() {
-        return filesSeen;
+    private static boolean onlyUnreadableDirectories(String stderr) {
+        return !stderr.isBlank() && stderr.lines().allMatch(l -> l.isBlank() || l.endsWith(": Permission denied"));
+    }
+
+    private static String drain(InputStream in) {
+        try (in) {
+            return new String(in.readAllBytes(), StandardCharsets.UTF_8);
+        } catch (IOException e) {
+            return "(stderr unreadable: " + e.getMessage() + ")";
+        }
+    }
+
+    /** Names of regular files with more than one link the last walk found on TARGET. */
+    long linkedNames() {
+        return linkedNames;
     }
 
     /** Hard-link groups of two names or more the last walk found. */

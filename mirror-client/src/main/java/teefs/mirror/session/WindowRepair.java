@@ -184,8 +184,9 @@ final class WindowRepair implements BootstrapRepair {
             throw new TargetUnavailableException(applied, "AUDIT", "", "cannot read TARGET's hard links to audit them"
                     + " after the bootstrap window: " + e.getMessage() + "; retrying", 0, e);
         }
-        log.line(String.format("bootstrap window: hard-link audit of %d files on TARGET in %.1f s: %d group(s) of"
-                + " names, %s", audit.filesSeen(), (System.nanoTime() - started) / 1e9, audit.groupsSeen(),
+        log.line(String.format("bootstrap window: hard-link audit of TARGET in %.1f s: %d name(s) of files with"
+                + " more than one link, %d group(s) of names, %s", (System.nanoTime() - started) / 1e9,
+                audit.linkedNames(), audit.groupsSeen(),
                 suspects.isEmpty() ? "each one file on " + source.source()
                         : suspects.size() + " name(s) to copy again" + (source.local() ? ""
                         : " (a remote source cannot be looked at: every group is copied again)")));

@@ -1,6 +1,9 @@
 package teefs.mirror.session;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import java.io.IOException;
 
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -35,6 +38,24 @@ class LinkGroupAuditTest {
         LinkGroupAudit audit = new LinkGroupAudit(target, source);
         assertThat(audit.groups()).containsExactly(List.of("a", "d/b"), List.of("c", "d/e"));
         assertThat(audit.suspectNames()).isEmpty();
+    }
+
+    @Test
+    void namesWithSpacesAndSymlinksToLinkedFilesAreRead() throws Exception {
+        trees();
+        Files.createLink(target.resolve("d/with space  and\ttab"), target.resolve("single"));
+        Files.createSymbolicLink(target.resolve("link-to-a"), target.resolve("a"));
+        LinkGroupAudit audit = new LinkGroupAudit(target, null);
+        assertThat(audit.groups()).containsExactly(List.of("a", "d/b"), List.of("c", "d/e"),
+                List.of("d/with space  and\ttab", "single"));
+        assertThat(audit.linkedNames()).isEqualTo(6);
+    }
+
+    @Test
+    void aTargetThatCannotBeWalkedIsAnErrorNamingIt() {
+        Path missing = root.resolve("gone");
+        assertThatThrownBy(() -> new LinkGroupAudit(missing, null).groups()).isInstanceOf(IOException.class)
+                .hasMessageContaining(missing.toString());
     }
 
     @Test
