@@ -28,6 +28,20 @@ class ForgetCommandTest {
     Path dir;
 
     @Test
+    void aServerThatIsNotThereIsNamedWithTheMissingSocket() throws Exception {
+        Path socket = dir.resolve("nobody.sock");
+        for (String command : new String[] {"status", "forget"}) {
+            ClientTlsCommandsTest.Run run = command.equals("status")
+                    ? ClientTlsCommandsTest.teefs("status", "--server", "unix:" + socket)
+                    : ClientTlsCommandsTest.teefs("forget", "--server", "unix:" + socket, "someone");
+            assertThat(run.code()).as(command).isEqualTo(1);
+            assertThat(run.err()).as(command).contains("cannot connect to unix:" + socket)
+                    .contains("there is no socket at " + socket).contains("is 'teefs broadcast' running there?")
+                    .doesNotContain("null").doesNotContain("\tat ");
+        }
+    }
+
+    @Test
     void forgetsADisconnectedClientAndRefusesWhatItCannotForget() throws Exception {
         Path q = dir.resolve("queue");
         String socket = "unix:" + dir.resolve("s.sock");

@@ -104,7 +104,7 @@ public final class BroadcastClient implements AutoCloseable {
             connected.channel().close();
             Throwable cause = connected.cause();
             throw new BroadcastClientException("cannot connect to " + options.address() + ": "
-                    + (cause == null ? "timed out" : cause.getMessage()) + " (is 'teefs broadcast' running there?)", cause);
+                    + options.address().whyUnreachable(cause) + " (is 'teefs broadcast' running there?)", cause);
         }
         Channel channel = connected.channel();
         try {

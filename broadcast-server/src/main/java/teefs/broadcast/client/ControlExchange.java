@@ -108,8 +108,8 @@ final class ControlExchange {
         } catch (BroadcastClientException e) {
             throw e;
         } catch (Exception e) {
-            throw new BroadcastClientException("cannot connect to " + address + ": " + e.getMessage()
-                    + " (is 'teefs broadcast' running there?)", e);
+            throw new BroadcastClientException("cannot connect to " + address + ": " + options.address()
+                    .whyUnreachable(e) + " (is 'teefs broadcast' running there?)", e);
         } finally {
             group.shutdownGracefully(0, 1, TimeUnit.SECONDS);
         }

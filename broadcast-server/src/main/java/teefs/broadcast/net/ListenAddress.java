@@ -41,6 +41,22 @@ public record ListenAddress(Path unixPath, String host, int port) {
         throw new IllegalArgumentException("'" + text + "' is not an address: write unix:/path/to/socket or tcp://HOST:PORT");
     }
 
+    /**
+     * Why a connection to this address failed, for a message: "no socket at PATH" when a Unix socket's file is
+     * missing, else the first message in {@code cause}'s chain (Netty's connect errors may have none), else its type.
+     */
+    public String whyUnreachable(Throwable cause) {
+        if (isUnix() && !java.nio.file.Files.exists(unixPath)) {
+            return "there is no socket at " + unixPath;
+        }
+        for (Throwable t = cause; t != null; t = t.getCause()) {
+            if (t.getMessage() != null && !t.getMessage().isBlank()) {
+                return t.getMessage();
+            }
+        }
+        return cause == null ? "timed out" : cause.getClass().getSimpleName();
+    }
+
     public boolean isUnix() {
         return unixPath != null;
     }
