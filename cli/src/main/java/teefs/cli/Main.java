@@ -26,6 +26,7 @@ import picocli.CommandLine.Command;
             teefs.cli.up.RestartCommand.class,
             teefs.cli.up.RunCommand.class,
             CommandLine.HelpCommand.class,
+            CdsTrainingCommand.class,
         })
 public final class Main implements Runnable {
     @CommandLine.Spec
