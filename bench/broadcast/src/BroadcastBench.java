@@ -98,6 +98,7 @@ public final class BroadcastBench {
                     label = " " + alternate[0] + "=" + value;
                 }
                 Map<String, Long> cpuBefore = cpuByThreadGroup();
+                Map<String, Long> wakeBefore = wakeUpsByThreadGroup(null);
                 AtomicLong bytes = new AtomicLong();
                 long[] done = new long[clients];
                 long[] counts = new long[clients];
@@ -125,9 +126,14 @@ public final class BroadcastBench {
                 double mbps = bytes.get() / secs / 1e6;
                 // CPU per GB of each kind of thread: what a change saves, less disturbed by other load than wall time
                 Map<String, Long> cpuAfter = cpuByThreadGroup(cpuBefore);
+                Map<String, Long> wakeAfter = wakeUpsByThreadGroup(wakeBefore);
                 StringBuilder cpu = new StringBuilder();
                 for (String group : List.of("client", "io", "pump")) {
                     cpu.append(String.format(" cpu_s_per_GB_%s=%.3f", group, cpuAfter.get(group) / 1e9 / (bytes.get() / 1e9)));
+                }
+                for (String group : List.of("client", "io", "pump")) {
+                    cpu.append(String.format(" sleeps_per_MB_%s=%.2f", group,
+                            wakeAfter.getOrDefault(group, 0L) / (bytes.get() / 1e6)));
                 }
                 System.out.printf("RESULT throughput clients=%d record=%dKiB total=%.0fMB seconds=%.3f aggregate_MBps=%.0f per_client_MBps=%.0f%s%n",
                         clients, recordKib, bytes.get() / 1e6, secs, mbps, mbps / clients, cpu + label);
@@ -160,6 +166,44 @@ public final class BroadcastBench {
             }
         }
         return cpu;
+    }
+
+    /**
+     * Voluntary context switches (each a sleep, and the wake-up that ends it) of the live threads, from /proc (Linux),
+     * as {@link #cpuByThreadGroup(Map)} counts CPU: per thread id when {@code before == null}, else summed by kind as
+     * the growth since {@code before}. Less disturbed by other load than wall time: each hand-off that finds a thread
+     * asleep costs one.
+     */
+    private static Map<String, Long> wakeUpsByThreadGroup(Map<String, Long> before) {
+        Map<String, Long> out = new TreeMap<>();
+        try (var tasks = Files.list(Path.of("/proc/self/task"))) {
+            for (Path t : (Iterable<Path>) tasks::iterator) {
+                try {
+                    String name = Files.readString(t.resolve("comm")).trim();
+                    String group = name.startsWith("teefs-pump-") ? "pump" : name.startsWith("teefs-io") ? "io"
+                            : name.startsWith("teefs-client-") ? "client" : null;
+                    if (group == null) {
+                        continue;
+                    }
+                    for (String line : Files.readAllLines(t.resolve("status"))) {
+                        if (line.startsWith("voluntary_ctxt_switches:")) {
+                            long n = Long.parseLong(line.substring(line.indexOf(':') + 1).trim());
+                            String id = t.getFileName().toString();
+                            if (before == null) {
+                                out.put(id, n);
+                            } else {
+                                out.merge(group, n - before.getOrDefault(id, 0L), Long::sum);
+                            }
+                        }
+                    }
+                } catch (java.io.IOException | RuntimeException ended) {
+                    // the thread ended meanwhile
+                }
+            }
+        } catch (java.io.IOException e) {
+            return out;
+        }
+        return out;
     }
 
     private static Map<String, Long> cpuByThreadGroup() {

@@ -108,6 +108,9 @@ public final class BroadcastServer implements AutoCloseable {
                     .childHandler(new ServerInitializer(ctx, ctx.tls.context() != null && !address.isUnix()));
             if (!address.isUnix()) {
                 b.childOption(ChannelOption.TCP_NODELAY, true);
+                if (ctx.config.sendBufferBytes() > 0) {
+                    b.childOption(ChannelOption.SO_SNDBUF, ctx.config.sendBufferBytes());
+                }
             }
             Channel server;
             try {
