@@ -690,10 +690,9 @@ final class JournalFs extends FuseStubFS {
         });
     }
 
-    @Override
-    public int flush(String path, FuseFileInfo fi) {
-        return 0;
-    }
+    // No flush: FLUSH has nothing to do here (every write is already in STORE and the journal), and leaving the
+    // callback out makes libfuse answer ENOSYS once, after which the kernel stops sending FLUSH at every close(2):
+    // one FUSE round trip less per file (bindfs does the same). The journal's RELEASE record comes from release.
 
     @Override
     public int fsync(String path, int isdatasync, FuseFileInfo fi) {
