@@ -49,10 +49,9 @@ for round in $(seq "$rounds"); do
     echo -e "$round\t$m\tread\t$(echo "1024 / ($t1 - $t0)" | bc -l)" >> "$results"
     echo -e "$round\t$m\tread_cpu_s\t$(echo "($c1 - $c0) / $(getconf CLK_TCK)" | bc -l)" >> "$results"
     rm -f "$d/big"; sync
-    c0=$(cpu $m); t0=$(now); small_files "$d"; t1=$(now); c1=$(cpu $m)
+    c0=$(cpu $m); t0=$(now); small_files "$d" "small-$round"; t1=$(now); c1=$(cpu $m)
     echo -e "$round\t$m\tcreate\t$(echo "20000 / ($t1 - $t0)" | bc -l)" >> "$results"
     echo -e "$round\t$m\tcreate_cpu_s\t$(echo "($c1 - $c0) / $(getconf CLK_TCK)" | bc -l)" >> "$results"
-    rm -rf "$d/small"
   done
   stop a; stop b
 done

@@ -40,16 +40,15 @@ source "$(dirname "$(readlink -f "$0")")/lib/small-files.sh"
 for round in $(seq "$rounds"); do
   for peer in raw bindfs teefs; do
     d=${dir[$peer]}
-    rm -rf "$d/big" "$d/small"; sync
+    rm -f "$d/big"; sync
     t0=$(now); dd if=/dev/zero of="$d/big" bs=1M count=1024 status=none; t1=$(now)
     echo -e "$round\t$peer\twrite_1GiB_MBps\t$(echo "1024 / ($t1 - $t0)" | bc -l)" >> "$results"
     sync; echo 3 > /proc/sys/vm/drop_caches; cat "${store[$peer]}/big" > /dev/null
     t0=$(now); dd if="$d/big" of=/dev/null bs=1M status=none; t1=$(now)
     echo -e "$round\t$peer\tread_1GiB_MBps\t$(echo "1024 / ($t1 - $t0)" | bc -l)" >> "$results"
     rm -f "$d/big"; sync
-    t0=$(now); small_files "$d"; t1=$(now)
+    t0=$(now); small_files "$d" "small-$round"; t1=$(now)
     echo -e "$round\t$peer\tcreate_20k_files_per_s\t$(echo "20000 / ($t1 - $t0)" | bc -l)" >> "$results"
-    rm -rf "$d/small"
   done
 done
 
