@@ -83,9 +83,12 @@ final class CdsTrainingCommand implements Runnable {
                 .listen(ListenAddress.parse("unix:" + socket)).conclude())) {
             Main.run(QUIET, QUIET, "status", "--server", "unix:" + socket);
             CountDownLatch received = new CountDownLatch(1);
-            try (BroadcastClient client = BroadcastClient.connect(new ClientOptions()
-                    .address(server.addresses().get(0)).name("cds").fromOldest(), (index, b, o, l) -> received.countDown())) {
+            BroadcastClient client = BroadcastClient.connect(new ClientOptions()
+                    .address(server.addresses().get(0)).name("cds").fromOldest(), (index, b, o, l) -> received.countDown());
+            try {
                 received.await(5, TimeUnit.SECONDS);
+            } finally {
+                client.close();
             }
         }
     }
