@@ -7,6 +7,7 @@ import java.util.concurrent.ThreadLocalRandom;
 import org.agrona.concurrent.UnsafeBuffer;
 
 import teefs.posix.Stat;
+import teefs.protocol.RecordDecoder;
 import teefs.protocol.RecordEncoder;
 import teefs.protocol.RecordHeader;
 import teefs.queue.AppendOptions;
@@ -25,8 +26,6 @@ import teefs.queue.JournalQueue;
  * copied once, from the FUSE buffer straight into the queue's mapped file.
  */
 final class RecordJournal implements AutoCloseable {
-    /** CHECKPOINT flag: every handle bound before this record is dead. */
-    static final int CHECKPOINT_RESET = teefs.protocol.RecordDecoder.CHECKPOINT_RESET;
     private static final int NO_NSEC = -1;
     /**
      * Records between restatements of the handles, at least; more when many handles are open, so that
@@ -266,7 +265,7 @@ final class RecordJournal implements AutoCloseable {
         checkpointCycle = queue.currentCycle();
         recordsSinceCheckpoint = 0;
         restatementDue = false;
-        int flags = CHECKPOINT_RESET;
+        int flags = RecordDecoder.CHECKPOINT_RESET;
         List<OpenFile> open = handles.associated();
         int i = 0;
         do {

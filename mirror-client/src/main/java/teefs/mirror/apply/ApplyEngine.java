@@ -33,8 +33,6 @@ import teefs.protocol.RecordType;
  * open handle.
  */
 public final class ApplyEngine implements AutoCloseable {
-    /** CHECKPOINT flag bit 0: a new journal session; every handle bound before it is dead. */
-    public static final int CHECKPOINT_RESET = RecordDecoder.CHECKPOINT_RESET;
 
     private final PathGuard guard;
     private final TargetFiles files;
@@ -246,7 +244,7 @@ public final class ApplyEngine implements AutoCloseable {
 
     private void checkpoint(RecordDecoder r) {
         RecordDecoder.CheckpointEntries e = r.entries();
-        if ((r.checkpointFlags() & CHECKPOINT_RESET) == 0) {
+        if ((r.checkpointFlags() & RecordDecoder.CHECKPOINT_RESET) == 0) {
             while (e.next()) {
                 bind(e.handle(), exact(e.pathString(), r.buffer(), e.pathOffset(), e.pathLength()));
             }
@@ -330,7 +328,7 @@ public final class ApplyEngine implements AutoCloseable {
             }
             case RELEASE -> handles.release(r.handle());
             case CHECKPOINT -> {
-                if ((r.checkpointFlags() & CHECKPOINT_RESET) != 0) {
+                if ((r.checkpointFlags() & RecordDecoder.CHECKPOINT_RESET) != 0) {
                     handles.clear();
                 }
                 RecordDecoder.CheckpointEntries e = r.entries();

@@ -212,7 +212,7 @@ public final class QueueReplayer {
                 == RecordType.CHECKPOINT) {
             decode(index, buffer, offset, length);
             // a restatement's continuation records (very many handles) do not reset: start only where one begins
-            if ((decoder.checkpointFlags() & ApplyEngine.CHECKPOINT_RESET) != 0) {
+            if ((decoder.checkpointFlags() & RecordDecoder.CHECKPOINT_RESET) != 0) {
                 lastCheckpoint = index;
             }
         }

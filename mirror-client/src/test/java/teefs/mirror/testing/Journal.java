@@ -52,7 +52,7 @@ public final class Journal {
     }
 
     public Journal checkpoint(boolean reset, Map<Integer, String> live) {
-        encoder.checkpointBegin(reset ? ApplyEngine.CHECKPOINT_RESET : 0, 42);
+        encoder.checkpointBegin(reset ? teefs.protocol.RecordDecoder.CHECKPOINT_RESET : 0, 42);
         live.forEach((h, p) -> encoder.checkpointEntry(h, b(p)));
         return add(encoder.checkpointEnd());
     }
