@@ -151,8 +151,14 @@ final class HandshakeHandler extends ChannelInboundHandlerAdapter {
         if (!certificateUsable(c, certificate(c))) {
             return;
         }
-        c.writeAndFlush(Envelope.newBuilder().setStatusReply(StatusReporter.report(ctx)).build())
-                .addListener(ChannelFutureListener.CLOSE);
+        // off the event loop, which also serves mirrors: a report lists the queue directory and may read records
+        try {
+            ctx.housekeeping.execute(() -> c.writeAndFlush(Envelope.newBuilder()
+                            .setStatusReply(StatusReporter.report(ctx)).build())
+                    .addListener(ChannelFutureListener.CLOSE));
+        } catch (java.util.concurrent.RejectedExecutionException e) {
+            refuse(c, ErrorCode.SERVER_SHUTTING_DOWN, "the server is shutting down: ask again after it restarts");
+        }
     }
 
     /**

@@ -29,7 +29,7 @@ import teefs.protocol.control.StatusReply;
  * A Prometheus text endpoint ({@code GET /metrics}) with the figures of {@code teefs status}. Plain HTTP: it is
  * meant for loopback (the config refuses a non-local address without TLS).
  *
- * <p>Runs on the server's event loops.
+ * <p>Requests arrive on the server's event loops; reports are built on its housekeeping thread.
  */
 final class MetricsEndpoint implements AutoCloseable {
     private final Channel channel;
@@ -121,16 +121,27 @@ final class MetricsEndpoint implements AutoCloseable {
 
         @Override
         protected void channelRead0(ChannelHandlerContext c, FullHttpRequest request) {
-            FullHttpResponse response;
             if (request.uri().equals("/metrics") || request.uri().equals("/")) {
-                byte[] body = render(StatusReporter.report(ctx)).getBytes(StandardCharsets.UTF_8);
-                response = new DefaultFullHttpResponse(HttpVersion.HTTP_1_1, HttpResponseStatus.OK,
-                        Unpooled.wrappedBuffer(body));
-                response.headers().set(HttpHeaderNames.CONTENT_TYPE, "text/plain; version=0.0.4; charset=utf-8");
+                // the report is built on the housekeeping thread, not on this event loop, which also serves mirrors
+                try {
+                    ctx.housekeeping.execute(() -> {
+                        byte[] body = render(StatusReporter.report(ctx)).getBytes(StandardCharsets.UTF_8);
+                        FullHttpResponse ok = new DefaultFullHttpResponse(HttpVersion.HTTP_1_1, HttpResponseStatus.OK,
+                                Unpooled.wrappedBuffer(body));
+                        ok.headers().set(HttpHeaderNames.CONTENT_TYPE, "text/plain; version=0.0.4; charset=utf-8");
+                        reply(c, ok);
+                    });
+                } catch (java.util.concurrent.RejectedExecutionException e) {
+                    reply(c, new DefaultFullHttpResponse(HttpVersion.HTTP_1_1, HttpResponseStatus.SERVICE_UNAVAILABLE,
+                            Unpooled.copiedBuffer("the server is shutting down\n", StandardCharsets.UTF_8)));
+                }
             } else {
-                response = new DefaultFullHttpResponse(HttpVersion.HTTP_1_1, HttpResponseStatus.NOT_FOUND,
-                        Unpooled.copiedBuffer("try /metrics\n", StandardCharsets.UTF_8));
+                reply(c, new DefaultFullHttpResponse(HttpVersion.HTTP_1_1, HttpResponseStatus.NOT_FOUND,
+                        Unpooled.copiedBuffer("try /metrics\n", StandardCharsets.UTF_8)));
             }
+        }
+
+        private static void reply(ChannelHandlerContext c, FullHttpResponse response) {
             response.headers().setInt(HttpHeaderNames.CONTENT_LENGTH, response.content().readableBytes());
             c.writeAndFlush(response).addListener(ChannelFutureListener.CLOSE);
         }

@@ -7,8 +7,8 @@ import teefs.queue.JournalQueue;
 
 /**
  * What every connection of one server shares: the queue, the configuration, the client registry, credentials and
- * TLS material, the housekeeping thread (position saving, retention, forgetting clients), and the highest index any
- * pump has read (a cheap, approximate head for heartbeats and lag).
+ * TLS material, the housekeeping thread (position saving, retention, forgetting clients, status reports), and the
+ * highest index any pump has read (a cheap, approximate head for heartbeats and lag).
  *
  * <p>Thread-safe: every member is.
  */
@@ -19,6 +19,7 @@ public final class ServerContext {
     final Credentials credentials;
     final TlsMaterial tls;
     final QueueStats stats;
+    final RestatementTracker restatements;
     /** The one thread that saves positions, runs retention and forgets clients. */
     final ScheduledExecutorService housekeeping;
     private final AtomicLong headSeen = new AtomicLong(-1);
@@ -33,6 +34,7 @@ public final class ServerContext {
         this.credentials = credentials;
         this.tls = tls;
         this.stats = stats;
+        this.restatements = new RestatementTracker(queue);
         this.housekeeping = housekeeping;
     }
 

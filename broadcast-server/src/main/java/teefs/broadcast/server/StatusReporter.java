@@ -16,12 +16,10 @@ import teefs.protocol.control.StatusReply;
  *     back any is named in a warning with the command that forgets it.</li>
  * </ul>
  *
- * <p>Thread-safe; called from any event loop.
+ * <p>Thread-safe, but slow for an event loop (it lists the queue directory and may read records): servers call it on
+ * the housekeeping thread.
  */
 final class StatusReporter {
-    /** Records looked through, backwards from the head, for the last CHECKPOINT RESET (on an event loop). */
-    static final int RESTATEMENT_LOOKBACK = 1 << 16;
-
     private StatusReporter() {
     }
 
@@ -33,7 +31,7 @@ final class StatusReporter {
                 .setQueueId(ctx.queue.id().toString())
                 .setFirstIndex(first)
                 .setHeadIndex(head)
-                .setRestatementIndex(Math.max(0, ctx.queue.lastRestatementAtOrBefore(head, RESTATEMENT_LOOKBACK)))
+                .setRestatementIndex(Math.max(0, ctx.restatements.at(head)))
                 .setRetainedBytes(RetentionTask.retainedBytes(ctx.config.queueDir()));
         java.util.List<RetentionTask.CycleFile> files = RetentionTask.cycleFiles(ctx.config.queueDir());
         for (ClientRecord r : ctx.registry.all()) {
