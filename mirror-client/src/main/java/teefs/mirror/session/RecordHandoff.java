@@ -1,5 +1,6 @@
 package teefs.mirror.session;
 
+import java.lang.invoke.VarHandle;
 import java.nio.ByteBuffer;
 import java.util.concurrent.locks.LockSupport;
 
@@ -66,6 +67,10 @@ final class RecordHandoff {
         b.putLong(claimed, index);
         b.putBytes(claimed + Long.BYTES, buffer, offset, length);
         ring.commit(claimed);
+        // the commit is a release store, which a later load may pass: without the fence, this thread could read
+        // consumerParked false while the consumer, having set it, reads an empty ring, and the record would wait out
+        // the consumer's whole park (up to 200 ms)
+        VarHandle.fullFence();
         if (consumerParked) {
             LockSupport.unpark(consumer);
         }
