@@ -17,6 +17,8 @@ public interface LibC {
     @SaveError int open(String path, int flags, int mode);
     @SaveError int openat(int dirfd, String path, int flags, int mode);
     @SaveError int close(int fd);
+    /** For pipes (the queue's doorbell), where positional I/O fails with ESPIPE. */
+    @SaveError long write(int fd, @In byte[] buf, long count);
 
     @SaveError long pread(int fd, Pointer buf, long count, long offset);
     @SaveError long pwrite(int fd, Pointer buf, long count, long offset);

@@ -130,6 +130,7 @@ public final class BroadcastServer implements AutoCloseable {
         if (ctx.config.metrics() != null) {
             metrics = MetricsEndpoint.start(ctx, bossGroup, ioGroup);
         }
+        ctx.doorbell.start();
         housekeeping.scheduleWithFixedDelay(this::saveQuietly, 1, 1, TimeUnit.SECONDS);
         long retention = ctx.config.retentionInterval().toMillis();
         housekeeping.scheduleWithFixedDelay(this::retainQuietly, retention, retention, TimeUnit.MILLISECONDS);
@@ -203,6 +204,11 @@ public final class BroadcastServer implements AutoCloseable {
         return ctx.queue;
     }
 
+    /** Rings of the queue's doorbell heard so far (tests). */
+    long doorbellRings() {
+        return ctx.doorbell.rings();
+    }
+
     /** The current figures, as {@code teefs status} shows them. */
     public teefs.protocol.control.StatusReply status() {
         return StatusReporter.report(ctx);
@@ -222,6 +228,7 @@ public final class BroadcastServer implements AutoCloseable {
         for (ClientSession s : sessions) {
             s.awaitPump(5000);
         }
+        ctx.doorbell.close();
         if (metrics != null) {
             metrics.close();
         }

@@ -278,23 +278,45 @@ public final class ClientSession {
         }
     }
 
-    /** Pump thread: reads while the channel is writable; parks when it is not, or when the queue has nothing new. */
+    /**
+     * Pump thread: reads while the channel is writable; parks when it is not, or when the queue has nothing new: on
+     * the queue's doorbell when the journal rings it ({@link DoorbellWatcher}), else polling ({@link IdleBackoff}).
+     */
     private void stream(JournalReader reader, RecordBatchWriter writer) {
         IdleBackoff backoff = new IdleBackoff();
-        while (!closed && channel.isActive()) {
-            if (!channel.isWritable()) {
-                LockSupport.parkNanos(this, IdleBackoff.MAX_NANOS);
-                continue;
+        DoorbellWatcher doorbell = ctx.doorbell;
+        boolean armed = false;
+        try {
+            while (!closed && channel.isActive()) {
+                if (!channel.isWritable()) {
+                    LockSupport.parkNanos(this, IdleBackoff.MAX_NANOS);
+                    continue;
+                }
+                boolean read = false;
+                while (!closed && channel.isWritable() && reader.readNext(writer)) {
+                    read = true;
+                }
+                writer.flush();
+                if (read) {
+                    backoff.reset();
+                } else if (armed) {
+                    doorbell.sleep(this); // armed and looked again: nothing was appended in between
+                    armed = false;
+                    continue;
+                } else if (doorbell != null && doorbell.arm(pump)) {
+                    armed = true; // look once more before sleeping: an append before the arming did not ring
+                    continue;
+                } else {
+                    backoff.idle(this);
+                }
+                if (armed) {
+                    doorbell.disarm(pump);
+                    armed = false;
+                }
             }
-            boolean read = false;
-            while (!closed && channel.isWritable() && reader.readNext(writer)) {
-                read = true;
-            }
-            writer.flush();
-            if (read) {
-                backoff.reset();
-            } else {
-                backoff.idle(this);
+        } finally {
+            if (armed) {
+                doorbell.disarm(pump);
             }
         }
     }

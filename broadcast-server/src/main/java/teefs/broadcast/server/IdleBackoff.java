@@ -3,8 +3,9 @@ package teefs.broadcast.server;
 import java.util.concurrent.locks.LockSupport;
 
 /**
- * How a pump waits for the appender (another process, so nothing can signal it). For the first {@value #HOT_NANOS}
- * ns after the last record it parks {@value #MIN_NANOS} ns at a time: writes come in bursts with short pauses (an
+ * How a pump polls for the appender when the queue's doorbell cannot wake it ({@link DoorbellWatcher}: a journal of
+ * an earlier teefs, or none running). For the first {@value #HOT_NANOS} ns after the last record it parks
+ * {@value #MIN_NANOS} ns at a time: writes come in bursts with short pauses (an
  * application's create, write, close; a file every few milliseconds), and a record appended in a pause should not
  * wait a whole slow interval. After that the interval doubles up to {@value #MAX_NANOS} ns, and once the queue has
  * been quiet for {@value #COLD_NANOS} ns up to {@value #COLD_MAX_NANOS} ns: a home server's broadcaster sits idle

@@ -20,6 +20,8 @@ public final class ServerContext {
     final TlsMaterial tls;
     final QueueStats stats;
     final RestatementTracker restatements;
+    /** Wakes pumps when the journal appends. */
+    final DoorbellWatcher doorbell;
     /** The one thread that saves positions, runs retention and forgets clients. */
     final ScheduledExecutorService housekeeping;
     private final AtomicLong headSeen = new AtomicLong(-1);
@@ -35,6 +37,7 @@ public final class ServerContext {
         this.tls = tls;
         this.stats = stats;
         this.restatements = new RestatementTracker(queue);
+        this.doorbell = new DoorbellWatcher(config.queueDir());
         this.housekeeping = housekeeping;
     }
 
