@@ -8,8 +8,9 @@ import teefs.queue.AppendOptions;
  * What {@code teefs journal} needs: the landing zone's real files (STORE), where to mount the passthrough (MOUNT),
  * where the journal lives (QUEUE), how durable appends are, and the FUSE threading model.
  *
- * @param singleThreaded true mounts with {@code -s}: every callback on one thread (measured faster for big
- *                       sequential writes on 2 cores; see docs/BENCHMARKS.md); false lets libfuse use a thread pool
+ * @param singleThreaded true mounts with {@code -s}: every callback on one thread; false (the default of
+ *                       {@code teefs journal}) lets libfuse use its thread pool, measured faster on 2 cores for
+ *                       small files and writes (docs/JOURNAL.md, "Ordering")
  * @param extraFuseOptions more {@code -o} options, comma-separated, or empty
  */
 public record JournalConfig(Path store, Path mount, Path queue, AppendOptions append,

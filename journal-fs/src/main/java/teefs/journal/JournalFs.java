@@ -66,12 +66,39 @@ final class JournalFs extends FuseStubFS {
     private final Stat parentStat = new Stat();
     private final Stat otherStat = new Stat();
     private volatile String brokenReason;
+    /** STORE itself (O_PATH): the hot callbacks name files relative to it, so the kernel walks only their path. */
+    private final int storeFd;
+    /** Mutations begun so far (incremented under the lock): a create's attributes are reused only if none followed. */
+    private volatile long mutations;
+
+    /** libfuse2's struct fuse_file_info (x86_64): int flags @0, ..., uint64_t fh @24 (checked by a test). */
+    static final int FI_FLAGS = 0;
+    static final int FI_FH = 24;
 
     JournalFs(String storeRoot, RecordJournal journal, IntentLog intents, HandleTable handles) {
         this.storeRoot = storeRoot;
         this.journal = journal;
         this.intents = intents;
         this.handles = handles;
+        this.storeFd = LIBC.open(storeRoot, Posix.O_PATH | Posix.O_DIRECTORY | Posix.O_CLOEXEC, 0);
+        if (storeFd < 0) {
+            throw new IllegalStateException("cannot open STORE " + storeRoot + ": " + Posix.strerror(Posix.errno()));
+        }
+        // The callbacks every small file costs (about seven round trips), bound without jnr-fuse's per-call wrappers:
+        // it builds a FileStat or FuseFileInfo Struct (dozens of field objects) around the native pointer each time;
+        // these read and write the few fields they need straight from the pointer.
+        fuseOperations.getattr.set(this::getattrRaw);
+        fuseOperations.fgetattr.set(this::fgetattrRaw);
+        fuseOperations.create.set(this::createRaw);
+        fuseOperations.open.set(this::openRaw);
+        fuseOperations.write.set(this::writeRaw);
+        fuseOperations.read_buf.set(this::readBufRaw);
+        fuseOperations.release.set(this::releaseRaw);
+    }
+
+    /** Closes the descriptor of STORE (after the unmount). */
+    void close() {
+        LIBC.close(storeFd);
     }
 
     @Override
@@ -99,6 +126,17 @@ final class JournalFs extends FuseStubFS {
         return s.getBytes(StandardCharsets.UTF_8);
     }
 
+    /** The path relative to STORE's descriptor, for *at() calls: the root itself is ".". */
+    private static String at(String fusePath) {
+        return fusePath.length() <= 1 ? "." : fusePath.substring(1);
+    }
+
+    /** The parent's path relative to STORE's descriptor. */
+    private static String atParent(String fusePath) {
+        int slash = fusePath.lastIndexOf('/');
+        return slash <= 0 ? "." : fusePath.substring(1, slash);
+    }
+
     private String storeParent(String fusePath) {
         int slash = fusePath.lastIndexOf('/');
         return slash <= 0 ? storeRoot : storeRoot + fusePath.substring(0, slash);
@@ -113,13 +151,26 @@ final class JournalFs extends FuseStubFS {
     }
 
     private int mutate(String what, String path, long queueBytes, Mutation mutation) {
+        return mutate(what, path, queueBytes, true, mutation);
+    }
+
+    /**
+     * @param refusable false for an operation that already happened on STORE and whose answer nobody reads (a
+     *                  release): the queue's free-space check is skipped, only its blocks are reserved
+     */
+    private int mutate(String what, String path, long queueBytes, boolean refusable, Mutation mutation) {
         if (brokenReason != null) {
             return -Posix.EIO;
         }
         lock.lock();
         try {
+            mutations++;
             try {
-                journal.reserve(queueBytes);
+                if (refusable) {
+                    journal.reserve(queueBytes);
+                } else {
+                    journal.reserveUnrefusable(queueBytes);
+                }
             } catch (QueueFullException e) {
                 LOG.warn("{} {}: refused with ENOSPC: {}", what, path, e.getMessage());
                 return -Posix.ENOSPC;
@@ -149,6 +200,9 @@ final class JournalFs extends FuseStubFS {
             return;
         }
         FuseContext context = getContext();
+        if (context == null) {
+            return; // called outside libfuse's loop (tests)
+        }
         int uid = (int) context.uid.get();
         int gid = (int) context.gid.get();
         if (uid != 0 || gid != 0) {
@@ -156,16 +210,35 @@ final class JournalFs extends FuseStubFS {
         }
     }
 
+    private void ownToCaller(int fd) {
+        if (!root) {
+            return;
+        }
+        FuseContext context = getContext();
+        if (context == null) {
+            return; // called outside libfuse's loop (tests)
+        }
+        int uid = (int) context.uid.get();
+        int gid = (int) context.gid.get();
+        if (uid != 0 || gid != 0) {
+            LIBC.fchown(fd, uid, gid);
+        }
+    }
+
     private void statParent(String fusePath) {
-        parentStat.lstat(storeParent(fusePath));
+        parentStat.fstatat(storeFd, atParent(fusePath), Posix.AT_SYMLINK_NOFOLLOW);
     }
 
     // ---- metadata reads: no lock -------------------------------------------------------------------------------
 
     @Override
     public int getattr(String path, FileStat stat) {
+        return getattrRaw(path, Struct.getMemory(stat));
+    }
+
+    private int getattrRaw(String path, Pointer stat) {
         try {
-            return LIBC.lstat(store(path), Struct.getMemory(stat)) == 0 ? 0 : -Posix.errno();
+            return LIBC.fstatat(storeFd, at(path), stat, Posix.AT_SYMLINK_NOFOLLOW) == 0 ? 0 : -Posix.errno();
         } catch (Throwable t) {
             return internal("getattr", path, t);
         }
@@ -173,12 +246,25 @@ final class JournalFs extends FuseStubFS {
 
     @Override
     public int fgetattr(String path, FileStat stat, FuseFileInfo fi) {
+        return fgetattrRaw(path, Struct.getMemory(stat), Struct.getMemory(fi));
+    }
+
+    private int fgetattrRaw(String path, Pointer stat, Pointer fi) {
         try {
-            OpenFile file = handles.get(fi.fh.get());
+            OpenFile file = handles.get(fi.getLongLong(FI_FH));
             if (file == null) {
-                return getattr(path, stat);
+                return getattrRaw(path, stat);
             }
-            return LIBC.fstat(file.fd, Struct.getMemory(stat)) == 0 ? 0 : -Posix.errno();
+            // libfuse asks right after every create: answer with what create saw, unless anything changed since
+            Stat created = file.createdAttr;
+            if (created != null) {
+                file.createdAttr = null;
+                if (file.createdAtMutation == mutations) {
+                    created.copyTo(stat);
+                    return 0;
+                }
+            }
+            return LIBC.fstat(file.fd, stat) == 0 ? 0 : -Posix.errno();
         } catch (Throwable t) {
             return internal("fgetattr", path, t);
         }
@@ -527,16 +613,20 @@ final class JournalFs extends FuseStubFS {
 
     @Override
     public int open(String path, FuseFileInfo fi) {
+        return openRaw(path, Struct.getMemory(fi));
+    }
+
+    private int openRaw(String path, Pointer fi) {
         try {
-            int flags = fi.flags.get();
-            int fd = LIBC.open(store(path), storeFlags(flags), 0);
+            int flags = fi.getInt(FI_FLAGS);
+            int fd = LIBC.openat(storeFd, at(path), storeFlags(flags), 0);
             if (fd < 0) {
                 return -Posix.errno();
             }
             OpenFile file = handles.register(fd, rel(path));
-            fi.fh.set(file.handle);
+            fi.putLongLong(FI_FH, file.handle);
             if ((flags & Posix.O_TRUNC) != 0 && writable(flags)) {
-                int result = ftruncate(path, 0, fi);
+                int result = ftruncate(path, 0, FuseFileInfo.of(fi));
                 if (result != 0) {
                     handles.remove(file.handle);
                     LIBC.close(fd);
@@ -551,21 +641,25 @@ final class JournalFs extends FuseStubFS {
 
     @Override
     public int create(String path, @mode_t long mode, FuseFileInfo fi) {
+        return createRaw(path, mode, Struct.getMemory(fi));
+    }
+
+    private int createRaw(String path, long mode, Pointer fi) {
         String rel = rel(path);
         int[] fdHolder = {-1};
         int result = mutate("create", path, 256 + rel.length(), () -> {
             byte[] relBytes = bytes(rel);
             intents.begin(RecordType.CREATE.code(), relBytes, null, 0, 0, 0);
-            String sp = store(path);
-            int flags = fi.flags.get();
-            int fd = LIBC.open(sp, storeFlags(flags) | Posix.O_CREAT | (flags & Posix.O_EXCL), (int) mode & 07777);
+            int flags = fi.getInt(FI_FLAGS);
+            int fd = LIBC.openat(storeFd, rel, storeFlags(flags) | Posix.O_CREAT | (flags & Posix.O_EXCL),
+                    (int) mode & 07777);
             if (fd < 0) {
                 return -Posix.errno();
             }
             fdHolder[0] = fd;
-            ownToCaller(sp);
+            ownToCaller(fd);
             OpenFile file = handles.register(fd, rel);
-            fi.fh.set(file.handle);
+            fi.putLongLong(FI_FH, file.handle);
             stat.fstat(fd);
             statParent(path);
             journal.create(file.handle, relBytes, stat, parentStat);
@@ -575,9 +669,13 @@ final class JournalFs extends FuseStubFS {
                 stat.fstat(fd);
                 journal.truncate(relBytes, 0, stat);
             }
+            Stat created = new Stat();
+            created.copyFrom(stat);
+            file.createdAttr = created;
+            file.createdAtMutation = mutations;
             return 0;
         });
-        if (result != 0 && fdHolder[0] >= 0 && handles.get(fi.fh.get()) == null) {
+        if (result != 0 && fdHolder[0] >= 0 && handles.get(fi.getLongLong(FI_FH)) == null) {
             LIBC.close(fdHolder[0]);
         }
         return result;
@@ -604,8 +702,12 @@ final class JournalFs extends FuseStubFS {
      */
     @Override
     public int read_buf(String path, Pointer bufp, @size_t long size, @off_t long offset, FuseFileInfo fi) {
+        return readBufRaw(path, bufp, size, offset, Struct.getMemory(fi));
+    }
+
+    private int readBufRaw(String path, Pointer bufp, long size, long offset, Pointer fi) {
         try {
-            OpenFile file = handles.get(fi.fh.get());
+            OpenFile file = handles.get(fi.getLongLong(FI_FH));
             if (file == null) {
                 return -Posix.EBADF;
             }
@@ -622,7 +724,11 @@ final class JournalFs extends FuseStubFS {
 
     @Override
     public int write(String path, Pointer buf, @size_t long size, @off_t long offset, FuseFileInfo fi) {
-        OpenFile file = handles.get(fi.fh.get());
+        return writeRaw(path, buf, size, offset, Struct.getMemory(fi));
+    }
+
+    private int writeRaw(String path, Pointer buf, long size, long offset, Pointer fi) {
+        OpenFile file = handles.get(fi.getLongLong(FI_FH));
         if (file == null) {
             return -Posix.EBADF;
         }
@@ -631,6 +737,7 @@ final class JournalFs extends FuseStubFS {
         }
         lock.lock();
         try {
+            mutations++;
             try {
                 journal.reserve(size + 256 + (file.associated ? 0 : file.path().length() * 4L));
                 // the data goes to the queue before STORE changes: a queue disk filled meanwhile by someone else
@@ -721,8 +828,12 @@ final class JournalFs extends FuseStubFS {
 
     @Override
     public int release(String path, FuseFileInfo fi) {
+        return releaseRaw(path, Struct.getMemory(fi));
+    }
+
+    private int releaseRaw(String path, Pointer fi) {
         try {
-            OpenFile file = handles.remove(fi.fh.get());
+            OpenFile file = handles.remove(fi.getLongLong(FI_FH));
             if (file == null) {
                 return 0;
             }
@@ -730,7 +841,8 @@ final class JournalFs extends FuseStubFS {
             if (!file.associated) {
                 return 0;
             }
-            return mutate("release", path, 128, () -> {
+            // the descriptor is closed and the kernel ignores the answer: refusing could only lose the record
+            return mutate("release", path, 128, false, () -> {
                 journal.release(file);
                 return 0;
             });

@@ -178,6 +178,7 @@ public final class JournalMount implements AutoCloseable {
             }
         }
         journal.close();
+        fs.close();
         intents.close();
         queue.close();
         LOG.info("teefs journal: {} unmounted, journal closed", config.mount());

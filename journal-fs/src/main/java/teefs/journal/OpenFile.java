@@ -2,6 +2,8 @@ package teefs.journal;
 
 import java.nio.charset.StandardCharsets;
 
+import teefs.posix.Stat;
+
 /**
  * One file opened through the mount: our descriptor on STORE, the handle id records name it by, and the path it has
  * now (renames move it). Fields other than {@code fd}/{@code handle} change only under the journal lock.
@@ -13,6 +15,12 @@ final class OpenFile {
     private byte[] pathBytes;
     /** true once an ASSOCIATE (or a CREATE with this handle) is in the journal: writes may then name the handle. */
     boolean associated;
+    /**
+     * What STORE showed right after this file was created, for libfuse's fgetattr that follows every create (one
+     * fstat less per new file); used once, and only if no mutation came in between ({@code createdAtMutation}).
+     */
+    Stat createdAttr;
+    long createdAtMutation;
 
     OpenFile(int handle, int fd, String path) {
         this.handle = handle;

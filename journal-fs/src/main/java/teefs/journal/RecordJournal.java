@@ -81,10 +81,30 @@ final class RecordJournal implements AutoCloseable {
      * @throws teefs.queue.QueueFullException when the queue's disk has no room; nothing changed
      */
     void reserve(long bytes) {
-        appender.reserve(bytes);
+        reserve(bytes, true);
+    }
+
+    /**
+     * {@link #reserve} for an operation that already happened and cannot be refused (a release): the queue space
+     * without the free-space check, which could only lose the record.
+     */
+    void reserveUnrefusable(long bytes) {
+        reserve(bytes, false);
+    }
+
+    private void reserve(long bytes, boolean refusable) {
+        if (refusable) {
+            appender.reserve(bytes);
+        } else {
+            appender.reserveUnrefusable(bytes);
+        }
         boolean periodic = recordsSinceCheckpoint >= Math.max(CHECKPOINT_RECORDS, 16L * handles.size());
         if (queue.currentCycle() != checkpointCycle || periodic) {
-            appender.reserve(bytes + checkpointBytes());
+            if (refusable) {
+                appender.reserve(bytes + checkpointBytes());
+            } else {
+                appender.reserveUnrefusable(bytes + checkpointBytes());
+            }
             // decided here, where its room is reserved, not at an append that follows a change of STORE
             restatementDue |= periodic;
         }

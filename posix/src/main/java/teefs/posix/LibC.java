@@ -69,6 +69,8 @@ public interface LibC {
     @SaveError int fstat(int fd, Pointer statbuf);
     @SaveError int fstatat(int dirfd, String path, @Out byte[] statbuf, int flags);
     @SaveError int statvfs(String path, Pointer buf);
+    @SaveError int fstatvfs(int fd, @Out byte[] buf);
+    @SaveError int fstatat(int dirfd, String path, Pointer statbuf, int flags);
 
     @SaveError int lsetxattr(String path, String name, @In byte[] value, long size, int flags);
     @SaveError int lsetxattr(String path, String name, Pointer value, long size, int flags);

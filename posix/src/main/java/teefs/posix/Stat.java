@@ -40,6 +40,16 @@ public final class Stat {
         return Posix.LIBC.fstatat(dirfd, path, raw, flags) == 0 ? 0 : Posix.errno();
     }
 
+    /** Copies the whole {@code struct stat} to native memory (a FUSE reply's stat buffer). */
+    public void copyTo(jnr.ffi.Pointer destination) {
+        destination.put(0, raw, 0, SIZE);
+    }
+
+    /** Copies the whole {@code struct stat} from another. */
+    public void copyFrom(Stat other) {
+        System.arraycopy(other.raw, 0, raw, 0, SIZE);
+    }
+
     public long dev() { return view.getLong(ST_DEV); }
     public long ino() { return view.getLong(ST_INO); }
     public long nlink() { return view.getLong(ST_NLINK); }

@@ -11,6 +11,7 @@ import org.agrona.concurrent.UnsafeBuffer;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
+import teefs.posix.Posix;
 import teefs.protocol.RecordHeader;
 import teefs.protocol.RecordType;
 
@@ -40,11 +41,18 @@ public final class JournalAppender implements AutoCloseable {
     /** Room an append may take beyond its frame: a new Chronicle index array (4096 longs), header, padding. */
     private static final long APPEND_MARGIN = 64 << 10;
     private static final int NOT_HELD = Integer.MIN_VALUE;
+    /** struct statvfs on Linux x86_64: f_bsize, f_frsize, f_blocks, f_bfree, f_bavail (u64 each), ... (112 bytes). */
+    private static final int STATVFS_SIZE = 112;
+    private static final int F_FRSIZE = 8;
+    private static final int F_BAVAIL = 32;
 
     private final JournalQueue queue;
     private final ExcerptAppender appender;
     private final AppendOptions options;
     private final FileStore fileStore;
+    /** The queue directory, for fstatvfs: no path walk and no allocation per mutation; -1 falls back to fileStore. */
+    private final int dirFd;
+    private final byte[] statvfs = new byte[STATVFS_SIZE];
     private final QueueFlusher flusher;
     /** Wakes the broadcaster's sleeping pumps; null when the queue directory cannot hold one (they poll). */
     private final Doorbell doorbell;
@@ -81,6 +89,7 @@ public final class JournalAppender implements AutoCloseable {
         } catch (IOException e) {
             throw new QueueException("cannot inspect the filesystem of " + queue.dir() + ": " + e.getMessage(), e);
         }
+        this.dirFd = Posix.LIBC.open(queue.dir().toString(), Posix.O_RDONLY | Posix.O_DIRECTORY | Posix.O_CLOEXEC, 0);
         this.clock = queue.clock();
         this.reservation = new SpaceReservation(queue.dir(), options.reserveBytes(), () -> {
             refreshSpace();
@@ -183,6 +192,18 @@ public final class JournalAppender implements AutoCloseable {
                     + " MiB free, below the reserve of " + (options.reserveBytes() >> 20)
                     + " MiB: free space there (or let the broadcaster trim acknowledged cycles)");
         }
+        reserveBlocks(bytes + APPEND_MARGIN, true);
+    }
+
+    /**
+     * {@link #reserve} without the free-space check, for the records of an operation that cannot be refused because
+     * it already happened (a release: the descriptor is closed, and the kernel ignores the answer). Refusing it
+     * would only lose its record; the blocks its appends will write are still made sure of, so an append after this
+     * cannot meet a full disk either.
+     *
+     * @throws QueueFullException when the blocks cannot be allocated; nothing was written
+     */
+    public void reserveUnrefusable(long bytes) {
         reserveBlocks(bytes + APPEND_MARGIN, true);
     }
 
@@ -306,11 +327,24 @@ public final class JournalAppender implements AutoCloseable {
     }
 
     private void refreshSpace() {
+        // what FileStore.getUsableSpace answers (f_bavail * f_frsize), from a descriptor: every mutation asks
+        if (dirFd >= 0 && Posix.LIBC.fstatvfs(dirFd, statvfs) == 0) {
+            usableBytes = getLong(statvfs, F_BAVAIL) * getLong(statvfs, F_FRSIZE);
+            return;
+        }
         try {
             usableBytes = fileStore.getUsableSpace();
         } catch (IOException e) {
             usableBytes = 0;
         }
+    }
+
+    private static long getLong(byte[] bytes, int offset) {
+        long value = 0;
+        for (int i = 7; i >= 0; i--) {
+            value = value << 8 | (bytes[offset + i] & 0xFF);
+        }
+        return value;
     }
 
     /** The cycle of the last append, or of the clock when nothing was appended yet. */
@@ -350,6 +384,9 @@ public final class JournalAppender implements AutoCloseable {
         } finally {
             if (doorbell != null) {
                 doorbell.close();
+            }
+            if (dirFd >= 0) {
+                Posix.LIBC.close(dirFd);
             }
             dataLog.close();
             try {

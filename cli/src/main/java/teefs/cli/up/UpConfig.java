@@ -177,7 +177,7 @@ public record UpConfig(Path source, Path data, Path logs, Path control, Journal 
         Journal journal = new Journal(j.path("store", data.resolve("store")), j.path("mount", data.resolve("mount")),
                 j.path("queue", data.resolve("queue")), j.choice("sync", "batch", "none", "batch", "always"),
                 j.integer("batch_ms", 100, 1, 3_600_000, " (milliseconds)"), j.size("reserve", "64M"),
-                j.choice("threads", "single", "single", "multi"), j.string("fuse_options", "", "\"allow_other\""),
+                j.choice("threads", "multi", "single", "multi"), j.string("fuse_options", "", "\"allow_other\""),
                 j.bool("fuse_debug", false), j.strings("extra_args", List.of()));
         j.finish();
 

@@ -36,7 +36,7 @@ class UpConfigTest {
         Path example = Path.of("..", "docs", "teefs.example.toml");
         UpConfig c = UpConfig.load(example);
         assertThat(c.journal().args()).containsSubsequence("--sync", "batch", "--batch-ms", "100", "--reserve", "64M",
-                "--threads", "single");
+                "--threads", "multi");
         assertThat(c.broadcast().args(c.journal().queue())).contains("--listen", "tcp://127.0.0.1:7070", "--metrics",
                 "--heartbeat", "--idle-timeout", "--hello-timeout", "--retain-min-size");
         assertThat(c.mirrors()).hasSize(2);
