@@ -316,14 +316,17 @@ class SystemdUnitsTest {
     }
 
     /**
-     * The distribution's launcher (packaging/dist/bin/teefs) at OPT/bin/teefs, as the assembly lays it out, and OPT/lib
-     * holding this build's runtime jars (the reactor's classes directories packed as jars, as the assembly would).
+     * The distribution's launcher (packaging/dist/bin/teefs) at OPT/bin/teefs and its JVM options at OPT/etc, as the
+     * assembly lays them out, and OPT/lib holding this build's runtime jars (the reactor's classes directories packed as jars, as the assembly would).
      */
     private static Path installLauncher(Path opt, boolean withLib) throws Exception {
         Files.createDirectories(opt.resolve("bin"));
         Files.copy(REPO.resolve("packaging/dist/bin/teefs"), opt.resolve("bin/teefs"),
                 StandardCopyOption.REPLACE_EXISTING);
         Files.setPosixFilePermissions(opt.resolve("bin/teefs"), PosixFilePermissions.fromString("rwxr-xr-x"));
+        Files.createDirectories(opt.resolve("etc"));
+        Files.copy(REPO.resolve("packaging/dist/etc/jvm.options"), opt.resolve("etc/jvm.options"),
+                StandardCopyOption.REPLACE_EXISTING);
         if (withLib) {
             Path lib = Files.createDirectories(opt.resolve("lib"));
             String classpath = Files.readString(Path.of(System.getProperty("teefs.classpath.file"))).trim();
