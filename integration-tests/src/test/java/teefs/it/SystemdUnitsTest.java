@@ -317,7 +317,8 @@ class SystemdUnitsTest {
 
     /**
      * The distribution's launcher (packaging/dist/bin/teefs) at OPT/bin/teefs and its JVM options at OPT/etc, as the
-     * assembly lays them out, and OPT/lib holding this build's runtime jars (the reactor's classes directories packed as jars, as the assembly would).
+     * assembly lays them out, and OPT/lib holding this build's runtime jars (the reactor's classes directories packed
+     * as jars, as the assembly would).
      */
     private static Path installLauncher(Path opt, boolean withLib) throws Exception {
         Files.createDirectories(opt.resolve("bin"));
