@@ -456,10 +456,13 @@ final class JournalFs extends FuseStubFS {
             if (LIBC.rename(spFrom, store(newpath)) != 0) {
                 return -Posix.errno();
             }
-            handles.renamed(from, to);
             statParent(oldpath);
             stat.lstat(storeParent(newpath));
             journal.rename(fromBytes, toBytes, 0, parentStat, stat);
+            // only now: a restatement of the handles that falls due at this record is appended just before it, and
+            // must name the open files where they are before the rename, or a reader binds them to names that do
+            // not exist yet and drops their writes
+            handles.renamed(from, to);
             return 0;
         });
     }
@@ -619,17 +622,31 @@ final class JournalFs extends FuseStubFS {
     private int openRaw(String path, Pointer fi) {
         try {
             int flags = fi.getInt(FI_FLAGS);
-            int fd = LIBC.openat(storeFd, at(path), storeFlags(flags), 0);
-            if (fd < 0) {
-                return -Posix.errno();
+            OpenFile file;
+            // A handle that can write will be named in the journal by the path it is registered with: a rename of
+            // a directory above it (on another FUSE thread) must come before the open or after the registration,
+            // never between, or the handle keeps a name STORE no longer has. Read-only opens need no such order.
+            boolean ordered = writable(flags);
+            if (ordered) {
+                lock.lock();
             }
-            OpenFile file = handles.register(fd, rel(path));
+            try {
+                int fd = LIBC.openat(storeFd, at(path), storeFlags(flags), 0);
+                if (fd < 0) {
+                    return -Posix.errno();
+                }
+                file = handles.register(fd, rel(path));
+            } finally {
+                if (ordered) {
+                    lock.unlock();
+                }
+            }
             fi.putLongLong(FI_FH, file.handle);
             if ((flags & Posix.O_TRUNC) != 0 && writable(flags)) {
                 int result = ftruncate(path, 0, FuseFileInfo.of(fi));
                 if (result != 0) {
                     handles.remove(file.handle);
-                    LIBC.close(fd);
+                    LIBC.close(file.fd);
                     return result;
                 }
             }

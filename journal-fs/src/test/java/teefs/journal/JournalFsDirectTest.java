@@ -22,8 +22,12 @@ import teefs.mirror.replay.QueueReplayer;
 import teefs.mirror.verify.TreeVerifier;
 import teefs.mirror.verify.VerifyOptions;
 import teefs.posix.Posix;
+import teefs.protocol.RecordDecoder;
+import teefs.protocol.RecordHeader;
+import teefs.protocol.RecordType;
 import teefs.queue.AppendOptions;
 import teefs.queue.JournalQueue;
+import teefs.queue.JournalReader;
 import teefs.queue.SyncLevel;
 
 /**
@@ -104,6 +108,69 @@ class JournalFsDirectTest {
         }
         assertThat(new TreeVerifier(VerifyOptions.full()).compare(store, replica)).isEmpty();
         assertThat(Files.readString(replica.resolve("d/f"))).isEqualTo("hello");
+    }
+
+    /**
+     * A restatement of the handles falls due every few thousand records and is appended just before whichever
+     * record comes next. When that record is the rename of a directory above an open file, the restatement must
+     * name the file where it was before the rename (the FaultSuiteTest failure of 2026-11-23: it named it where
+     * the rename puts it, a reader bound the handle to a name that did not exist yet, and the writes after the
+     * rename were dropped). 5,000 rounds of rename, write, chmod: three records a round against restatements
+     * every 4,096 records, so successive restatements fall on each kind of record.
+     */
+    @Test
+    void aRestatementDueAtARenameNamesTheOpenFilesWhereTheyWereBeforeIt() throws Exception {
+        HandleTable handles = new HandleTable();
+        long written = 0;
+        try (JournalQueue queue = JournalQueue.openOrCreate(queueDir); IntentLog intents = new IntentLog(queueDir);
+             RecordJournal journal = new RecordJournal(queue, new AppendOptions(SyncLevel.NONE, 100, 0), handles)) {
+            journal.startSession();
+            JournalFs fs = new JournalFs(store.toString(), journal, intents, handles);
+            try {
+                assertThat(fs.mkdir("/a", 0755)).isZero();
+                FuseFileInfo fi = fileInfo(Posix.O_WRONLY | Posix.O_CREAT | Posix.O_APPEND);
+                assertThat(fs.create("/a/open.txt", 0644, fi)).isZero();
+                byte[] line = "a line of text\n".getBytes(StandardCharsets.UTF_8);
+                Pointer buf = Memory.allocateDirect(RUNTIME, line.length);
+                buf.put(0, line, 0, line.length);
+                String dir = "/a";
+                for (int i = 0; i < 5000; i++) {
+                    String next = dir.equals("/a") ? "/b" : "/a";
+                    assertThat(fs.rename(dir, next)).isZero();
+                    dir = next;
+                    assertThat(fs.write(dir + "/open.txt", buf, line.length, written, fi)).isEqualTo(line.length);
+                    written += line.length;
+                    assertThat(fs.chmod(dir, i % 2 == 0 ? 0750 : 0755)).isZero();
+                }
+                assertThat(fs.release(dir + "/open.txt", fi)).isZero();
+            } finally {
+                fs.close();
+            }
+        }
+
+        int restatementsBeforeRename = 0;
+        try (JournalQueue queue = JournalQueue.openExisting(queueDir); JournalReader reader = queue.reader()) {
+            boolean[] afterRestatement = {false};
+            int[] count = {0};
+            while (reader.readNext((index, buffer, offset, length) -> {
+                if (afterRestatement[0] && RecordHeader.typeCode(buffer, offset) == RecordType.RENAME.code()) {
+                    count[0]++;
+                }
+                afterRestatement[0] = RecordDecoder.beginsRestatement(buffer, offset, length);
+            })) {
+                // every record
+            }
+            restatementsBeforeRename = count[0];
+        }
+        assertThat(restatementsBeforeRename).as("restatements that fell just before a RENAME: the case under test")
+                .isPositive();
+
+        Path replica = Files.createDirectories(root.resolve("replica"));
+        try (JournalQueue queue = JournalQueue.openExisting(queueDir); ApplyEngine engine = ApplyEngine.open(replica)) {
+            new QueueReplayer(queue, engine, System.err).replay(-1, Long.MAX_VALUE);
+        }
+        assertThat(new TreeVerifier(VerifyOptions.full()).compare(store, replica)).isEmpty();
+        assertThat(Files.size(replica.resolve("a/open.txt"))).isEqualTo(written);
     }
 
     private static FuseFileInfo fileInfo(int flags) {
