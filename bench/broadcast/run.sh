@@ -2,7 +2,8 @@
 # Broadcast benchmark: throughput to 1, 4 and 16 clients on loopback TCP (and a Unix socket) against raw loopback
 # TCP measured by iperf3 in the same run, alternating A B A B; then append-to-delivery latency at a steady 100 MB/s.
 # Usage: bench/broadcast/run.sh [ROUNDS=3] [MIB=512]   (needs: mvn offline build of broadcast-server, iperf3)
-# Environment: CLIENTS="1 4 16" (client counts to run), LATENCY=1 (0 skips the latency rounds),
+# Environment: CLIENTS="1 4 16" (client counts to run), LATENCY=1 (0 skips the latency rounds), CEILING=1 (0 skips
+#              the one-stream ceiling without teefs: LoopbackCeiling.java, sendfile to a reader with and without CRC32C),
 #              BENCH_JAVA_OPTS (extra JVM flags for BroadcastBench, e.g. -Dteefs.netty.nio=true)
 set -euo pipefail
 here="$(cd "$(dirname "$0")" && pwd)"; root="$(cd "$here/../.." && pwd)"
@@ -23,7 +24,7 @@ done
 [[ -d "$work/snap/broadcast-server" ]] || { echo "build failed: run mvn -o -pl broadcast-server -am compile" >&2; exit 1; }
 cp="$work/snap/broadcast-server:$(sed "s#$root/protocol/target/classes#$work/snap/protocol#; s#$root/queue/target/classes#$work/snap/queue#" "$work/cp.txt")"
 mkdir -p "$work/classes"
-javac -d "$work/classes" -cp "$cp" "$here/src/BroadcastBench.java"
+javac -d "$work/classes" -cp "$cp" "$here/src/BroadcastBench.java" "$here/src/LoopbackCeiling.java"
 jvm=(--add-exports=java.base/sun.nio.ch=ALL-UNNAMED --add-opens=java.base/java.lang.reflect=ALL-UNNAMED
      --add-exports=java.base/jdk.internal.ref=ALL-UNNAMED --add-opens=java.base/java.nio=ALL-UNNAMED
      --add-opens=java.base/sun.nio.ch=ALL-UNNAMED --add-opens=java.base/java.lang=ALL-UNNAMED
@@ -42,6 +43,13 @@ for round in $(seq 1 "$rounds"); do
     echo "RESULT iperf3 round=$round streams=$n aggregate_MBps=$gbps"
     bench throughput "$work/q" tcp://127.0.0.1:0 "$n" "$mib" 64 | sed "s/^RESULT /RESULT round=$round tcp /"
     bench throughput "$work/q" "unix:$work/s.sock" "$n" "$mib" 64 | sed "s/^RESULT /RESULT round=$round unix /"
+    if [[ "$n" == 1 && "${CEILING:-1}" == 1 ]]; then
+      # what any validating receiver can reach here: sendfile to a Java reader, with and without CRC32C of each byte
+      for mode in plain crc; do
+        timeout 120 java -Xmx256m -cp "$work/classes" LoopbackCeiling "$mode" "$work/ceiling.dat" "$mib" \
+          | sed "s/^RESULT /RESULT round=$round /" || echo "FAILED: LoopbackCeiling $mode"
+      done
+    fi
   done
 done
 [[ "${LATENCY:-1}" == 0 ]] && exit 0
