@@ -195,7 +195,12 @@ print('%.2f' % (total / tick))
 PY
 }
 warm() { find "$@" -type f -exec cat {} + > /dev/null; }   # page cache warm for the tree and the journal
-fresh() { rm -rf "$work/targets"; mkdir -p "$work/targets"; sync; }
+# Every copy gets a directory of its own; they are deleted only after a whole measure. On ext4 (without a journal
+# here) creating files right after tens of thousands were deleted costs whoever comes next (inodes freed in the
+# last 30 s are skipped, see journal-fs.sh): it made later rounds' copies 2-11x slower than the first round's.
+slot=0
+fresh() { slot=$((slot + 1)); mkdir -p "$work/targets/$slot"; sync; }
+clear_targets() { rm -rf "$work/targets"; mkdir -p "$work/targets"; sync; }
 
 load0=$(cut -d' ' -f1-3 /proc/loadavg); started=$SECONDS
 echo "peers.sh $(date -u '+%Y-%m-%d %H:%M UTC') on $(hostname): nproc $(nproc), kernel $(uname -r), load average $load0"
@@ -275,7 +280,7 @@ if want apply; then
     warm "$A/store" "$A/queue"
     for k in 0 1 2; do                           # rotate the order: round 1 teefs cp rsync, round 2 cp rsync teefs...
       p=${peers[$(( (k + r - 1) % 3 ))]}
-      fresh; dst=$work/targets/$p
+      fresh; dst=$work/targets/$slot/$p
       case $p in
         teefs) mkdir "$dst"          # the fixed cost first: start, open the journal, apply its first record
                timed "$teefs" replay --queue "$A/queue" --target "$dst" --until "$first" 2> "$log/replay.err" \
@@ -296,7 +301,7 @@ if want apply; then
       verify "$A/store" "$dst" "apply ($p, round $r)"
     done
   done
-  fresh
+  clear_targets
 fi
 
 # ==== 2. boot: a late mirror's bootstrap vs plain rsync ==========================================================
@@ -310,7 +315,7 @@ if want boot; then
     warm "$A/store"
     if ((r % 2)); then order="teefs rsync"; else order="rsync teefs"; fi
     for p in $order; do
-      fresh; dst=$work/targets/$p/tree; mkdir -p "$work/targets/$p"
+      fresh; dst=$work/targets/$slot/$p/tree; mkdir -p "$work/targets/$slot/$p"
       if [[ $p == teefs ]]; then
         # time from the start of the process to "bootstrap window applied"; then SIGTERM (it saves its position)
         run python3 - "$teefs" "$A/b.sock" "$dst" "$A/store" "boot$r" "$log/boot$r.log" > "$work/boot.out" <<'PY'
@@ -361,7 +366,7 @@ PY
       verify "$A/store" "$dst" "boot ($p, round $r)"
     done
   done
-  fresh
+  clear_targets
   stop_pid "$bcast_pid" broadcast
 fi
 
