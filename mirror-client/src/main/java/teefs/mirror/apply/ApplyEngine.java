@@ -88,6 +88,7 @@ public final class ApplyEngine implements AutoCloseable {
      */
     public void repairWith(BootstrapRepair repair) {
         this.repair = repair;
+        guard.forgetDirectories();
     }
 
     /** Applies a record already validated by {@code record.wrap(...)}. */
@@ -98,8 +99,11 @@ public final class ApplyEngine implements AutoCloseable {
             dispatch(record, type);
             applied++;
         } catch (ApplyException e) {
+            // what a failed operation left behind is unknown
+            guard.forgetDirectories();
             throw e.index() == ApplyException.NO_INDEX ? e.at(index, type.name()) : e;
         } catch (RuntimeException e) {
+            guard.forgetDirectories();
             throw new ApplyException(index, type.name(), null, "unexpected failure: " + e, 0, e);
         }
     }
@@ -128,7 +132,11 @@ public final class ApplyEngine implements AutoCloseable {
                     r.mtimeNsec(), r.parentMtimeSec(), r.parentMtimeNsec());
             case MKDIR -> files.mkdir(path(r), r.mode(), r.uid(), r.gid(), r.mtimeSec(), r.mtimeNsec(),
                     r.parentMtimeSec(), r.parentMtimeNsec());
-            case RMDIR -> files.rmdir(path(r), r.parentMtimeSec(), r.parentMtimeNsec());
+            case RMDIR -> {
+                String path = path(r);
+                files.rmdir(path, r.parentMtimeSec(), r.parentMtimeNsec());
+                guard.forget(path);
+            }
             case UNLINK -> files.unlink(path(r), r.parentMtimeSec(), r.parentMtimeNsec());
             case RENAME -> rename(r);
             case SYMLINK -> files.symlink(path(r), second(r), r.uid(), r.gid(), r.mtimeSec(),
@@ -188,6 +196,8 @@ public final class ApplyEngine implements AutoCloseable {
         int flags = r.renameFlags();
         boolean staleSourceDropped = files.rename(from, to, flags, r.fromParentMtimeSec(), r.fromParentMtimeNsec(),
                 r.toParentMtimeSec(), r.toParentMtimeNsec());
+        guard.forget(from);
+        guard.forget(to);
         moved.clear();
         if (flags == Posix.RENAME_EXCHANGE) {
             handles.exchanged(from, to, moved);
@@ -196,6 +206,7 @@ public final class ApplyEngine implements AutoCloseable {
         }
         boolean copiedAgain = repair != null && repair.renamed(index, from, to, flags == Posix.RENAME_EXCHANGE);
         if (copiedAgain) {
+            guard.forgetDirectories();
             // the copy changed the parents' entries: they get the times the record carries again
             files.parentTimes(from, r.fromParentMtimeSec(), r.fromParentMtimeNsec());
             files.parentTimes(to, r.toParentMtimeSec(), r.toParentMtimeNsec());
@@ -231,6 +242,7 @@ public final class ApplyEngine implements AutoCloseable {
      * handles bound to it are opened again on the file now there.
      */
     public void reopenHandlesAt(String path) {
+        guard.forgetDirectories();
         moved.clear();
         handles.boundTo(path, moved);
         for (HandleTable.Binding b : moved) {

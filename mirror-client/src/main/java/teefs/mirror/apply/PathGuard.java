@@ -14,6 +14,12 @@ import teefs.posix.Stat;
  * ever followed on the way; the final component is left to the caller, who must not follow it either. The mirror is
  * the only writer inside TARGET, so the walk cannot be raced.
  *
+ * <p>The directories walked to are kept open ({@link DirectoryCache}), and a walk starts from the deepest one kept
+ * on its path: a walk was about nine openat and close pairs per small file. What a kept directory path names changes
+ * only by a rename or a removal at or above it (no walk goes through a symlink, and nothing but the engine writes in
+ * TARGET), so the engine calls {@link #forget} right after those, and {@link #forgetDirectories} after anything it
+ * did not do itself (a bootstrap repair's copy).
+ *
  * <p>Not thread-safe: owned by one apply engine.
  */
 public final class PathGuard implements AutoCloseable {
@@ -34,6 +40,9 @@ public final class PathGuard implements AutoCloseable {
     private final long rootDev;
     private final long rootIno;
     private final Stat stat = new Stat();
+    private final DirectoryCache directories = new DirectoryCache();
+    /** Set by {@link #forgetDirectories}: the kept descriptors are closed at the next walk, when nothing uses them. */
+    private boolean forgetAll;
 
     private PathGuard(Path target, int rootFd, long rootDev, long rootIno) {
         this.target = target;
@@ -157,28 +166,56 @@ public final class PathGuard implements AutoCloseable {
      */
     public Walk resolve(String path, boolean rootAllowed, ResolvedPath out) {
         check(path, rootAllowed);
+        if (forgetAll) {
+            directories.clear();
+            forgetAll = false;
+        } else {
+            directories.trim();
+        }
         if (path.isEmpty()) {
             out.set(path, rootFd, false, ".");
             return Walk.RESOLVED;
         }
+        // start below the deepest directory kept on the path
         int dirfd = rootFd;
         int start = 0;
+        for (int end = path.lastIndexOf('/'); end > 0; end = path.lastIndexOf('/', end - 1)) {
+            int kept = directories.get(path.substring(0, end));
+            if (kept >= 0) {
+                dirfd = kept;
+                start = end + 1;
+                break;
+            }
+        }
         int slash;
         while ((slash = path.indexOf('/', start)) >= 0) {
             String component = path.substring(start, slash);
             int next = Posix.LIBC.openat(dirfd, component, DIR_FLAGS, 0);
-            int errno = next < 0 ? Posix.errno() : 0;
             if (next < 0) {
-                Walk walk = classifyFailure(dirfd, component, path, errno);
-                closeIfOwned(dirfd);
-                return walk;
+                return classifyFailure(dirfd, component, path, Posix.errno());
             }
-            closeIfOwned(dirfd);
+            directories.put(path.substring(0, slash), next);
             dirfd = next;
             start = slash + 1;
         }
-        out.set(path, dirfd, dirfd != rootFd, path.substring(start));
+        out.set(path, dirfd, false, path.substring(start));
         return Walk.RESOLVED;
+    }
+
+    /**
+     * {@code path} was renamed, exchanged or removed: the directories kept at and under it are closed now (call it
+     * once the operation is done with its resolved paths).
+     */
+    public void forget(String path) {
+        directories.forget(path);
+    }
+
+    /**
+     * Anything in TARGET may have changed (a bootstrap repair's copy, a failed operation): the next walk starts from
+     * TARGET again. The descriptors are closed then, as the current operation may still use them.
+     */
+    public void forgetDirectories() {
+        forgetAll = true;
     }
 
     private Walk classifyFailure(int dirfd, String component, String path, int errno) {
@@ -196,11 +233,6 @@ public final class PathGuard implements AutoCloseable {
         throw ApplyException.fromErrno(path, "openat of directory '" + component + "'", errno);
     }
 
-    private void closeIfOwned(int fd) {
-        if (fd != rootFd) {
-            Posix.LIBC.close(fd);
-        }
-    }
 
     /**
      * Throws {@link TargetUnavailableException} when TARGET was removed, or its path now names another directory
@@ -220,6 +252,7 @@ public final class PathGuard implements AutoCloseable {
 
     @Override
     public void close() {
+        directories.close();
         Posix.LIBC.close(rootFd);
     }
 }

@@ -128,6 +128,31 @@ class ConfinementTest {
         assertThat(target.resolve("stolen")).doesNotExist();
     }
 
+    /**
+     * The engine keeps the descriptors of the last directories it walked to. A directory renamed away and replaced by
+     * a symlink out of TARGET must not be reached through a kept descriptor, nor through the symlink.
+     */
+    @Test
+    void aDirectoryReplacedByASymlinkIsWalkedAgainAndRefused() throws IOException {
+        Journal j = new Journal().mkdir("d", 0755).create(0, "d/a", 0644).chmod("d/a", 0600)
+                .rename("d", "moved").symlink("d", sentinel.toString());
+        j.applyTo(engine);
+        assertThat(Files.isSymbolicLink(target.resolve("d"))).isTrue();
+        refused(k -> k.create(0, "d/b", 0644), "symlink in TARGET");
+        refused(k -> k.chmod("d/a", 0777), "symlink in TARGET");
+        assertThat(target.resolve("moved/b")).doesNotExist();
+        assertThat(target.resolve("moved/a")).exists();
+    }
+
+    /** Likewise an rmdir: the kept descriptor names a directory that is gone, and a new one of that name is used. */
+    @Test
+    void aDirectoryRemovedAndMadeAgainIsTheNewOne() throws IOException {
+        new Journal().mkdir("d", 0755).create(0, "d/a", 0644).unlink("d/a").rmdir("d").mkdir("d", 0700)
+                .create(0, "d/b", 0644).applyTo(engine);
+        assertThat(target.resolve("d/b")).exists();
+        assertThat(target.resolve("d/a")).doesNotExist();
+    }
+
     @Test
     void aFinalSymlinkIsNeverFollowed() throws IOException {
         refused(j -> j.associate(3, "filelink"), "is a symlink");
