@@ -83,7 +83,7 @@ class SendfileTest {
     }
 
     @ParameterizedTest
-    @ValueSource(strings = {"tcp", "unix", "tls"})
+    @ValueSource(strings = {"tcp", "tcp-sendfile", "unix", "tls"})
     void sideFileRecordsArriveByteIdenticalAndCrcValid(String transport) throws Exception {
         Path q = tmp.resolve("queue");
         try (Journal journal = new Journal(q)) {
@@ -98,6 +98,7 @@ class SendfileTest {
             ClientOptions options = new ClientOptions().name("c-" + transport).fromOldest();
             switch (transport) {
                 case "tcp" -> config.listen(ListenAddress.parse("tcp://127.0.0.1:0"));
+                case "tcp-sendfile" -> config.listen(ListenAddress.parse("tcp://127.0.0.1:0")).sendfileOverTcp(true);
                 case "unix" -> config.listen(ListenAddress.parse("unix:" + tmp.resolve("s.sock")));
                 default -> {
                     Path keys = tmp.resolve("keys");
@@ -222,7 +223,7 @@ class SendfileTest {
         Path q = tmp.resolve("queue");
         try (Journal journal = new Journal(q);
              BroadcastServer server = BroadcastServer.start(new BroadcastConfig().queueDir(q)
-                     .listen(ListenAddress.parse("tcp://127.0.0.1:0")).conclude())) {
+                     .listen(ListenAddress.parse("tcp://127.0.0.1:0")).sendfileOverTcp(true).conclude())) {
             ListenAddress address = server.addresses().get(0);
             CountDownLatch release = new CountDownLatch(1);
             Collector stalled = Collector.stallingAfterFirst(release);

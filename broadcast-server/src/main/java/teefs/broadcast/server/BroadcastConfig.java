@@ -28,6 +28,16 @@ public final class BroadcastConfig {
     public static final int SENDFILE_MIN_BYTES_DEFAULT = 16 * 1024;
     public static final String SENDFILE_MIN_BYTES_PROP_NAME = "teefs.broadcast.sendfileMinBytes";
     /**
+     * Whether TCP connections send side data with sendfile(2) too (Unix sockets do whenever
+     * {@link #sendfileMinBytes} allows). Off: copying side data into the batch buffer and sending each batch with one
+     * write was faster in every pair of bench/broadcast runs alternating the two (loopback TCP, 512 MiB of 64 KiB
+     * records: 1 client 1.20-1.46x, 4 clients 1.13-1.26x, 16 clients 1.34-1.40x), and the client needed 0.16-0.25
+     * CPU-s per GB instead of 0.39-0.41 (docs/BENCHMARKS.md, seventh session). The server copies, so its pump
+     * thread spends about 0.2 CPU-s per GB more; sendfile stays the choice over Unix sockets (equal there).
+     */
+    public static final boolean SENDFILE_OVER_TCP_DEFAULT = false;
+    public static final String SENDFILE_OVER_TCP_PROP_NAME = "teefs.broadcast.sendfileOverTcp";
+    /**
      * SO_SNDBUF of each TCP client connection (the kernel doubles it, after capping it at net.core.wmem_max); 0 leaves
      * it to the kernel's autotuning (up to net.ipv4.tcp_wmem's maximum). Measured with bench/broadcast on a loaded
      * machine (1 and 4 clients, paired passes): 4 MiB cost the server's event loop 7-30% less CPU per GB than
@@ -54,6 +64,8 @@ public final class BroadcastConfig {
     private int ioThreads = 0;
     private int sendfileMinBytes = Integer.getInteger(SENDFILE_MIN_BYTES_PROP_NAME, SENDFILE_MIN_BYTES_DEFAULT);
     private int sendBufferBytes = Integer.getInteger(SEND_BUFFER_BYTES_PROP_NAME, SEND_BUFFER_BYTES_DEFAULT);
+    private boolean sendfileOverTcp = Boolean.parseBoolean(
+            System.getProperty(SENDFILE_OVER_TCP_PROP_NAME, Boolean.toString(SENDFILE_OVER_TCP_DEFAULT)));
     private boolean concluded;
 
     public BroadcastConfig queueDir(Path dir) { this.queueDir = dir; return this; }
@@ -78,9 +90,11 @@ public final class BroadcastConfig {
     /**
      * Records whose data the queue keeps in a side file, at least {@code bytes} of it, are sent with sendfile(2)
      * from the page cache instead of being copied into the batch buffer; 0 turns that off. TLS connections always
-     * copy (the data must be encrypted in user space).
+     * copy (the data must be encrypted in user space), and plain TCP ones unless {@link #sendfileOverTcp}.
      */
     public BroadcastConfig sendfileMinBytes(int bytes) { this.sendfileMinBytes = bytes; return this; }
+    /** Whether TCP connections use sendfile as Unix sockets do ({@link #SENDFILE_OVER_TCP_DEFAULT}: no, they copy). */
+    public BroadcastConfig sendfileOverTcp(boolean on) { this.sendfileOverTcp = on; return this; }
     /** SO_SNDBUF of TCP client connections ({@link #SEND_BUFFER_BYTES_DEFAULT}); 0 leaves it to the kernel. */
     public BroadcastConfig sendBufferBytes(int bytes) { this.sendBufferBytes = bytes; return this; }
 
@@ -183,6 +197,7 @@ public final class BroadcastConfig {
     public Duration retentionInterval() { return retentionInterval; }
     public int ioThreads() { return ioThreads; }
     public int sendfileMinBytes() { return sendfileMinBytes; }
+    public boolean sendfileOverTcp() { return sendfileOverTcp; }
     public int sendBufferBytes() { return sendBufferBytes; }
     public Path positionsDir() { return queueDir.resolve(POSITIONS_DIR); }
 }

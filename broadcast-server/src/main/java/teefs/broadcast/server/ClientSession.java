@@ -185,8 +185,11 @@ public final class ClientSession {
 
     private void run() {
         boolean attached = false;
-        // sendfile bypasses user space, so it cannot go through TLS: a TLS connection copies side data instead
-        boolean sendfile = ctx.config.sendfileMinBytes() > 0 && channel.pipeline().get(SslHandler.class) == null;
+        // sendfile bypasses user space, so it cannot go through TLS: a TLS connection copies side data instead; so
+        // does plain TCP unless configured otherwise (BroadcastConfig.SENDFILE_OVER_TCP_DEFAULT says why)
+        boolean tcp = channel.localAddress() instanceof InetSocketAddress;
+        boolean sendfile = ctx.config.sendfileMinBytes() > 0 && channel.pipeline().get(SslHandler.class) == null
+                && (!tcp || ctx.config.sendfileOverTcp());
         try (JournalReader reader = ctx.queue.reader();
              SideFiles sideFiles = sendfile ? new SideFiles(ctx.queue.dir()) : null;
              RecordBatchWriter writer = new RecordBatchWriter(channel.alloc(), ctx.config.batchBytes(),

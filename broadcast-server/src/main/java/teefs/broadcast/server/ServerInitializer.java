@@ -33,7 +33,7 @@ final class ServerInitializer extends ChannelInitializer<Channel> {
         if (tls) {
             SslContext ssl = ctx.tls.context();
             p.addLast("tls", ssl.newHandler(ch.alloc()));
-        } else if (CorkingFlush.appliesTo(ch)) {
+        } else if (CorkingFlush.appliesTo(ch, ctx.config)) {
             p.addLast("cork", CorkingFlush.INSTANCE);
         }
         p.addLast("idle", new IdleStateHandler(ctx.config.idleTimeout().toMillis(),
