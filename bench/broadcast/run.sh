@@ -4,7 +4,9 @@
 # Usage: bench/broadcast/run.sh [ROUNDS=3] [MIB=512]   (needs: mvn offline build of broadcast-server, iperf3)
 # Environment: CLIENTS="1 4 16" (client counts to run), LATENCY=1 (0 skips the latency rounds), CEILING=1 (0 skips
 #              the one-stream ceiling without teefs: LoopbackCeiling.java, sendfile to a reader with and without CRC32C),
-#              BENCH_JAVA_OPTS (extra JVM flags for BroadcastBench, e.g. -Dteefs.netty.nio=true)
+#              BENCH_JAVA_OPTS (extra JVM flags for BroadcastBench, e.g. -Dteefs.netty.nio=true), PASSES=3 (timed
+#              throughput passes per run, each printed; every run first streams untimed for at least 3 s, so that the
+#              JIT has settled: -Dwarmup.seconds=S changes that)
 set -euo pipefail
 here="$(cd "$(dirname "$0")" && pwd)"; root="$(cd "$here/../.." && pwd)"
 rounds="${1:-3}"; mib="${2:-512}"
@@ -41,8 +43,10 @@ for round in $(seq 1 "$rounds"); do
   for n in ${CLIENTS:-1 4 16}; do
     gbps=$(iperf3 -c 127.0.0.1 -p 5299 -t 3 -P "$n" -J | python3 -c 'import json,sys; print("%.0f" % (json.load(sys.stdin)["end"]["sum_received"]["bits_per_second"]/8e6))')
     echo "RESULT iperf3 round=$round streams=$n aggregate_MBps=$gbps"
-    bench throughput "$work/q" tcp://127.0.0.1:0 "$n" "$mib" 64 | sed "s/^RESULT /RESULT round=$round tcp /"
-    bench throughput "$work/q" "unix:$work/s.sock" "$n" "$mib" 64 | sed "s/^RESULT /RESULT round=$round unix /"
+    BENCH_JAVA_OPTS="-Dpasses=${PASSES:-3} ${BENCH_JAVA_OPTS:-}" bench throughput "$work/q" tcp://127.0.0.1:0 "$n" "$mib" 64 \
+      | sed "s/^RESULT /RESULT round=$round tcp /"
+    BENCH_JAVA_OPTS="-Dpasses=${PASSES:-3} ${BENCH_JAVA_OPTS:-}" bench throughput "$work/q" "unix:$work/s.sock" "$n" "$mib" 64 \
+      | sed "s/^RESULT /RESULT round=$round unix /"
     if [[ "$n" == 1 && "${CEILING:-1}" == 1 ]]; then
       # what any validating receiver can reach here: sendfile to a Java reader, with and without CRC32C of each byte
       for mode in plain crc; do

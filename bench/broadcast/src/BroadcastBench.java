@@ -83,8 +83,12 @@ public final class BroadcastBench {
         }
         try (BroadcastServer server = server(q, addr)) {
             ListenAddress a = server.addresses().get(0);
-            // the broadcaster runs for days: measure it warm, after one untimed pass of a client over the queue
-            for (int w = 0; w < Integer.getInteger("warmups", 1); w++) {
+            // the broadcaster runs for days: measure it warm, after untimed passes of a client over the queue, at
+            // least -Dwarmups of them and for at least -Dwarmup.seconds (default 3 s). On 2 vCPUs one pass of 512 MiB
+            // was not enough: C2 still compiled (and deoptimized) through the timed pass, taking 0.85 of a core
+            // (perf record, comm breakdown), and the pass measured 1,556-1,823 MB/s against 1,975-2,399 after four
+            long warmUntil = System.nanoTime() + (long) (Double.parseDouble(System.getProperty("warmup.seconds", "3")) * 1e9);
+            for (int w = 0; w < Integer.getInteger("warmups", 1) || System.nanoTime() < warmUntil; w++) {
                 stream(a, "warmup" + w, records);
             }
             // -Dpasses=N measures N times in this JVM; -Dalternate=PROP:A,B sets system property PROP to A, B, A, ...
