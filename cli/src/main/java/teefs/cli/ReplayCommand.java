@@ -72,6 +72,13 @@ final class ReplayCommand implements Callable<Integer> {
                 System.out.println(Indexes.format(last));
                 System.err.println("teefs replay: " + engine.appliedCount() + " records applied onto " + target
                         + (last < 0 ? " (nothing to apply)" : ", last index " + last));
+                long lost = engine.writesWithoutFile();
+                if (lost > 0) {
+                    System.err.println("teefs replay: " + lost + (lost == 1 ? " write" : " writes") + " found no file"
+                            + " to land in (its path was absent from the target when the handle was bound: expected"
+                            + " when --from starts after the file was made and the target lacks it, or when later"
+                            + " records remove the file; otherwise check with 'teefs verify STORE " + target + "')");
+                }
                 return 0;
             } catch (ApplyException e) {
                 long last = replayer.lastAppliedIndex();

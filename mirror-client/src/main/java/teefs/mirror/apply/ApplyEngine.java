@@ -40,6 +40,7 @@ public final class ApplyEngine implements AutoCloseable {
     private final RecordDecoder decoder = new RecordDecoder();
     private final List<HandleTable.Binding> moved = new ArrayList<>();
     private long applied;
+    private long writesWithoutFile;
     private long index;
     private BootstrapRepair repair;
 
@@ -116,6 +117,8 @@ public final class ApplyEngine implements AutoCloseable {
                 if (b.fd >= 0) {
                     files.write(b.fd, b.path, r.offset(), r.buffer(), r.dataOffset(), r.dataLength(),
                             r.mtimeSec(), r.mtimeNsec());
+                } else {
+                    writesWithoutFile++;
                 }
             }
             case TRUNCATE -> files.truncate(path(r), r.size(), r.mtimeSec(), r.mtimeNsec());
@@ -153,6 +156,8 @@ public final class ApplyEngine implements AutoCloseable {
                 if (b.fd >= 0) {
                     files.fallocate(b.fd, b.path, r.fallocMode(), r.offset(), r.length(), r.mtimeSec(),
                             r.mtimeNsec());
+                } else {
+                    writesWithoutFile++;
                 }
             }
             case FSYNC -> {
@@ -362,6 +367,16 @@ public final class ApplyEngine implements AutoCloseable {
     /** Records applied by this engine since it was opened. */
     public long appliedCount() {
         return applied;
+    }
+
+    /**
+     * WRITE and FALLOCATE records applied to nothing: their handle was bound while its path was absent from TARGET.
+     * That is expected where a later record overtakes the file (a replayed overlap, a bootstrap window, a replay
+     * started past the file's removal); in one uninterrupted replay from a queue's first record it means TARGET
+     * and the journal disagreed, which is worth a look with {@code teefs verify}.
+     */
+    public long writesWithoutFile() {
+        return writesWithoutFile;
     }
 
     @Override

@@ -274,4 +274,14 @@ class ApplyEngineTest {
                 .hasMessageContaining("#0").hasMessageContaining("TRUNCATE").hasMessageContaining("'p'")
                 .satisfies(e -> assertThat(((ApplyException) e).path()).isEqualTo("p"));
     }
+
+    /** A write whose handle was bound to an absent path lands nowhere, and is counted, so that replay can say so. */
+    @Test
+    void writesThroughAHandleBoundToAnAbsentPathAreCounted() throws IOException {
+        new Journal().create(1, "f", 0644).write(1, 0, "here").associate(2, "gone").write(2, 0, "lost")
+                .fallocate(2, 0, 0, 4096).applyTo(engine);
+        assertThat(content("f")).isEqualTo("here");
+        assertThat(target.resolve("gone")).doesNotExist();
+        assertThat(engine.writesWithoutFile()).isEqualTo(2);
+    }
 }
