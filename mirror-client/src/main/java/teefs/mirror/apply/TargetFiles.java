@@ -107,11 +107,15 @@ final class TargetFiles {
             if (guard.resolve(path, false, r) == PathGuard.Walk.ABSENT) {
                 return -1;
             }
-            boolean keep = stat.fstatat(r.dirfd(), r.name(), NOFOLLOW) == 0 && stat.isRegular();
-            if (!keep && !clearOccupant(r)) {
-                return -1;
+            // the usual case first, nothing there: O_EXCL creates it or fails, so no lstat is needed before
+            int fd = Posix.LIBC.openat(r.dirfd(), r.name(), CREATE_FLAGS, mode & 07777);
+            if (fd < 0 && Posix.errno() == Posix.EEXIST) {
+                boolean keep = stat.fstatat(r.dirfd(), r.name(), NOFOLLOW) == 0 && stat.isRegular();
+                if (!keep && !clearOccupant(r)) {
+                    return -1;
+                }
+                fd = Posix.LIBC.openat(r.dirfd(), r.name(), keep ? WRITE_FLAGS : CREATE_FLAGS, mode & 07777);
             }
-            int fd = Posix.LIBC.openat(r.dirfd(), r.name(), keep ? WRITE_FLAGS : CREATE_FLAGS, mode & 07777);
             if (fd < 0) {
                 throw fail(path, "create", Posix.errno());
             }
@@ -394,8 +398,14 @@ final class TargetFiles {
 
     void utimens(String path, long atimeSec, long atimeNsec, long mtimeSec, long mtimeNsec) {
         try (ResolvedPath r = first) {
-            if (existing(path, r)) {
-                setTimes(r, atimeSec, atimeNsec, mtimeSec, mtimeNsec);
+            // no lstat first: utimensat with AT_SYMLINK_NOFOLLOW follows nothing, and says ENOENT when there is
+            // nothing to set times on
+            if (guard.resolve(path, true, r) == PathGuard.Walk.ABSENT
+                    || !fillTimes(atimeSec, atimeNsec, mtimeSec, mtimeNsec)) {
+                return;
+            }
+            if (Posix.LIBC.utimensat(r.dirfd(), r.name(), times, NOFOLLOW) != 0) {
+                absentOrFail(r, "utimensat", Posix.errno(), 0);
             }
         }
     }
