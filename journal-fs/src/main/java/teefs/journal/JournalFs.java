@@ -626,8 +626,8 @@ final class JournalFs extends FuseStubFS {
             // A handle that can write will be named in the journal by the path it is registered with: a rename of
             // a directory above it (on another FUSE thread) must come before the open or after the registration,
             // never between, or the handle keeps a name STORE no longer has. Read-only opens need no such order.
-            boolean ordered = writable(flags);
-            if (ordered) {
+            boolean canWrite = writable(flags);
+            if (canWrite) {
                 lock.lock();
             }
             try {
@@ -637,12 +637,12 @@ final class JournalFs extends FuseStubFS {
                 }
                 file = handles.register(fd, rel(path));
             } finally {
-                if (ordered) {
+                if (canWrite) {
                     lock.unlock();
                 }
             }
             fi.putLongLong(FI_FH, file.handle);
-            if ((flags & Posix.O_TRUNC) != 0 && writable(flags)) {
+            if ((flags & Posix.O_TRUNC) != 0 && canWrite) {
                 int result = ftruncate(path, 0, FuseFileInfo.of(fi));
                 if (result != 0) {
                     handles.remove(file.handle);

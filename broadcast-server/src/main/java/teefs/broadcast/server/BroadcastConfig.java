@@ -198,6 +198,8 @@ public final class BroadcastConfig {
     public int ioThreads() { return ioThreads; }
     public int sendfileMinBytes() { return sendfileMinBytes; }
     public boolean sendfileOverTcp() { return sendfileOverTcp; }
+    /** Whether a plain (not TLS) connection, TCP or not, sends side data as file regions with sendfile(2). */
+    public boolean sendsFileRegions(boolean tcp) { return sendfileMinBytes > 0 && (!tcp || sendfileOverTcp); }
     public int sendBufferBytes() { return sendBufferBytes; }
     public Path positionsDir() { return queueDir.resolve(POSITIONS_DIR); }
 }

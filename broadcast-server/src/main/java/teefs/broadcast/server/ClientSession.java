@@ -188,8 +188,7 @@ public final class ClientSession {
         // sendfile bypasses user space, so it cannot go through TLS: a TLS connection copies side data instead; so
         // does plain TCP unless configured otherwise (BroadcastConfig.SENDFILE_OVER_TCP_DEFAULT says why)
         boolean tcp = channel.localAddress() instanceof InetSocketAddress;
-        boolean sendfile = ctx.config.sendfileMinBytes() > 0 && channel.pipeline().get(SslHandler.class) == null
-                && (!tcp || ctx.config.sendfileOverTcp());
+        boolean sendfile = channel.pipeline().get(SslHandler.class) == null && ctx.config.sendsFileRegions(tcp);
         try (JournalReader reader = ctx.queue.reader();
              SideFiles sideFiles = sendfile ? new SideFiles(ctx.queue.dir()) : null;
              RecordBatchWriter writer = new RecordBatchWriter(channel.alloc(), ctx.config.batchBytes(),

@@ -31,11 +31,11 @@ final class CorkingFlush extends ChannelOutboundHandlerAdapter {
 
     /**
      * Whether {@code channel} (a plain, not TLS, connection) gets this handler: only when it sends side data as file
-     * regions ({@link BroadcastConfig#sendfileOverTcp}); otherwise a flush writes whole batches, and corking them
+     * regions ({@link BroadcastConfig#sendsFileRegions}); otherwise a flush writes whole batches, and corking them
      * only costs two system calls (with copied batches, passes were faster without it in 4 of 5 pairs).
      */
     static boolean appliesTo(Channel channel, BroadcastConfig config) {
-        return channel instanceof EpollSocketChannel && config.sendfileOverTcp() && config.sendfileMinBytes() > 0
+        return channel instanceof EpollSocketChannel && config.sendsFileRegions(true)
                 && !"false".equals(System.getProperty(ENABLED_PROP_NAME));
     }
 

@@ -70,10 +70,6 @@ final class DirectoryCache implements AutoCloseable {
         fds.clear();
     }
 
-    int size() {
-        return fds.size();
-    }
-
     @Override
     public void close() {
         clear();

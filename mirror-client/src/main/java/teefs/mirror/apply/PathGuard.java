@@ -173,7 +173,7 @@ public final class PathGuard implements AutoCloseable {
             directories.trim();
         }
         if (path.isEmpty()) {
-            out.set(path, rootFd, false, ".");
+            out.set(path, rootFd, ".");
             return Walk.RESOLVED;
         }
         // start below the deepest directory kept on the path
@@ -198,7 +198,7 @@ public final class PathGuard implements AutoCloseable {
             dirfd = next;
             start = slash + 1;
         }
-        out.set(path, dirfd, false, path.substring(start));
+        out.set(path, dirfd, path.substring(start));
         return Walk.RESOLVED;
     }
 
@@ -232,7 +232,6 @@ public final class PathGuard implements AutoCloseable {
         }
         throw ApplyException.fromErrno(path, "openat of directory '" + component + "'", errno);
     }
-
 
     /**
      * Throws {@link TargetUnavailableException} when TARGET was removed, or its path now names another directory

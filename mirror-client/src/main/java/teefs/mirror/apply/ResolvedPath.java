@@ -1,25 +1,21 @@
 package teefs.mirror.apply;
 
-import teefs.posix.Posix;
-
 /**
  * A record path resolved inside TARGET by {@link PathGuard}: an O_PATH descriptor of its parent directory, reached
  * without following any symlink, and the final component, which callers must never follow either (use
  * AT_SYMLINK_NOFOLLOW / O_NOFOLLOW on {@code dirfd() + name()}).
  *
- * <p>Reusable and not thread-safe: one per engine, {@link #close()} after each use.
+ * <p>The descriptor belongs to the guard, which keeps it open for later walks; {@link #close()} only lets go of it.
+ * Reusable and not thread-safe: one per engine, {@link #close()} after each use.
  */
 public final class ResolvedPath implements AutoCloseable {
     private String path;
     private int dirfd = -1;
-    private boolean ownsFd;
     private String name;
 
-    void set(String path, int dirfd, boolean ownsFd, String name) {
-        close();
+    void set(String path, int dirfd, String name) {
         this.path = path;
         this.dirfd = dirfd;
-        this.ownsFd = ownsFd;
         this.name = name;
     }
 
@@ -52,10 +48,6 @@ public final class ResolvedPath implements AutoCloseable {
 
     @Override
     public void close() {
-        if (ownsFd && dirfd >= 0) {
-            Posix.LIBC.close(dirfd);
-        }
         dirfd = -1;
-        ownsFd = false;
     }
 }
