@@ -19,6 +19,9 @@ public interface LibC {
     @SaveError int close(int fd);
     /** For pipes (the queue's doorbell), where positional I/O fails with ESPIPE. */
     @SaveError long write(int fd, @In byte[] buf, long count);
+    /** write from a raw native address: appends to an O_APPEND file (the journal's side data). */
+    @SaveError long write(int fd, long address, long count);
+    @SaveError long lseek(int fd, long offset, int whence);
 
     @SaveError long pread(int fd, Pointer buf, long count, long offset);
     @SaveError long pwrite(int fd, Pointer buf, long count, long offset);
@@ -26,6 +29,8 @@ public interface LibC {
     @SaveError long pwrite(int fd, @In byte[] buf, long count, long offset);
     /** pwrite from a raw native address (a direct buffer, a mapped queue): no Pointer object per call. */
     @SaveError long pwrite(int fd, long address, long count, long offset);
+    /** pread into a raw native address. */
+    @SaveError long pread(int fd, long address, long count, long offset);
 
     @SaveError int ftruncate(int fd, long length);
     @SaveError int truncate(String path, long length);

@@ -9,7 +9,6 @@ import org.slf4j.LoggerFactory;
 
 import teefs.posix.Posix;
 
-import net.openhft.posix.PosixAPI;
 
 /**
  * The side files that hold the data of large WRITE records: one append-only file per queue cycle,
@@ -36,14 +35,9 @@ final class DataLog implements AutoCloseable {
     /** How far ahead of the data the file's blocks are allocated, at most. */
     static final long PREALLOCATE_BYTES = 32L << 20;
     static final String SUFFIX = JournalQueue.SIDE_DATA_SUFFIX;
-    private static final int O_WRONLY = 1;
-    private static final int O_CREAT = 0100;
-    private static final int O_APPEND = 02000;
-    private static final int O_CLOEXEC = 02000000;
     private static final int SEEK_END = 2;
 
     private final Path dir;
-    private final PosixAPI posix = PosixAPI.posix();
     private int cycle = Integer.MIN_VALUE;
     private int fd = -1;
     private long size;
@@ -76,17 +70,17 @@ final class DataLog implements AutoCloseable {
         long offset = size;
         long done = 0;
         while (done < length) {
-            long n = posix.write(fd, address + done, length - done);
+            long n = LIBC.write(fd, address + done, length - done);
             if (n <= 0) {
-                int errno = posix.lastError();
+                int errno = Posix.errno();
                 // the bytes already written stay unreferenced; the file's end is re-read on the next open
                 closeFile();
-                if (errno == 28 || errno == 122) {
-                    throw new QueueFullException("no space for journal data in " + dir + " (" + posix.strerror(errno)
+                if (errno == Posix.ENOSPC || errno == Posix.EDQUOT) {
+                    throw new QueueFullException("no space for journal data in " + dir + " (" + Posix.strerror(errno)
                             + "): free space there");
                 }
                 throw new QueueException("cannot write journal data to " + fileFor(dir, forCycle) + ": "
-                        + posix.strerror(errno));
+                        + Posix.strerror(errno));
             }
             done += n;
         }
@@ -133,13 +127,13 @@ final class DataLog implements AutoCloseable {
     private void open(int forCycle) {
         closeFile();
         Path path = fileFor(dir, forCycle);
-        int opened = posix.open(path.toString(), O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0644);
+        int opened = LIBC.open(path.toString(), Posix.O_WRONLY | Posix.O_CREAT | Posix.O_APPEND | Posix.O_CLOEXEC, 0644);
         if (opened < 0) {
-            throw new QueueException("cannot open journal data file " + path + ": " + posix.strerror(posix.lastError()));
+            throw new QueueException("cannot open journal data file " + path + ": " + Posix.strerror(Posix.errno()));
         }
-        long end = posix.lseek(opened, 0, SEEK_END);
+        long end = LIBC.lseek(opened, 0, SEEK_END);
         if (end < 0) {
-            posix.close(opened);
+            LIBC.close(opened);
             throw new QueueException("cannot seek in journal data file " + path);
         }
         fd = opened;
@@ -155,7 +149,7 @@ final class DataLog implements AutoCloseable {
             if (allocatedEnd > size && LIBC.ftruncate(fd, size) != 0) {
                 LOG.debug("cannot release preallocated space of {}: {}", file, Posix.strerror(Posix.errno()));
             }
-            posix.close(fd);
+            LIBC.close(fd);
             fd = -1;
             cycle = Integer.MIN_VALUE;
         }

@@ -8,8 +8,7 @@ import java.util.Map;
 import org.agrona.DirectBuffer;
 import org.agrona.concurrent.UnsafeBuffer;
 
-import net.openhft.posix.PosixAPI;
-
+import teefs.posix.Posix;
 import teefs.protocol.RecordHeader;
 
 /**
@@ -20,12 +19,7 @@ import teefs.protocol.RecordHeader;
  * <p>Not thread-safe: it belongs to the {@link JournalReader}'s thread. Keeps one read-only descriptor per data file.
  */
 final class DataLogReader implements AutoCloseable {
-    private static final int O_RDONLY = 0;
-    private static final int O_CLOEXEC = 02000000;
-    private static final int SEEK_SET = 0;
-
     private final Path dir;
-    private final PosixAPI posix = PosixAPI.posix();
     private final Map<Integer, Integer> descriptors = new HashMap<>();
     private final UnsafeBuffer frame =
             new UnsafeBuffer(ByteBuffer.allocateDirect(RecordHeader.MAX_RECORD_LENGTH + 16));
@@ -56,14 +50,12 @@ final class DataLogReader implements AutoCloseable {
         target.wrap(address, padded);
         target.putBytes(0, ref, offset, DataRef.HEAD_LENGTH);
         int fd = descriptor(index, cycle);
-        if (posix.lseek(fd, dataOffset, SEEK_SET) != dataOffset) {
-            throw missing(index, cycle, dataOffset, dataLength, "cannot seek");
-        }
         long done = 0;
         while (done < dataLength) {
-            long n = posix.read(fd, address + DataRef.HEAD_LENGTH + done, dataLength - done);
+            long n = Posix.LIBC.pread(fd, address + DataRef.HEAD_LENGTH + done, dataLength - done, dataOffset + done);
             if (n <= 0) {
-                throw missing(index, cycle, dataOffset, dataLength, n == 0 ? "the file ends early" : posix.strerror(posix.lastError()));
+                throw missing(index, cycle, dataOffset, dataLength,
+                        n == 0 ? "the file ends early" : Posix.strerror(Posix.errno()));
             }
             done += n;
         }
@@ -86,10 +78,10 @@ final class DataLogReader implements AutoCloseable {
         Integer fd = descriptors.get(cycle);
         if (fd == null) {
             Path file = DataLog.fileFor(dir, cycle);
-            int opened = posix.open(file.toString(), O_RDONLY | O_CLOEXEC, 0);
+            int opened = Posix.LIBC.open(file.toString(), Posix.O_RDONLY | Posix.O_CLOEXEC, 0);
             if (opened < 0) {
                 throw new QueueException("record " + index + " keeps its data in " + file + ", which cannot be "
-                        + "opened (" + posix.strerror(posix.lastError()) + "): the journal's data files must stay "
+                        + "opened (" + Posix.strerror(Posix.errno()) + "): the journal's data files must stay "
                         + "with its cycle files");
             }
             fd = opened;
@@ -106,7 +98,7 @@ final class DataLogReader implements AutoCloseable {
     @Override
     public void close() {
         for (int fd : descriptors.values()) {
-            posix.close(fd);
+            Posix.LIBC.close(fd);
         }
         descriptors.clear();
     }

@@ -26,6 +26,7 @@ import net.openhft.chronicle.queue.impl.single.SingleChronicleQueue;
 import net.openhft.chronicle.queue.impl.single.SingleChronicleQueueBuilder;
 import net.openhft.chronicle.queue.impl.single.SingleChronicleQueueStore;
 import net.openhft.chronicle.wire.DocumentContext;
+import net.openhft.posix.PosixAPI;
 
 /**
  * The journal on disk: a directory of Chronicle Queue cycle files plus {@value #ID_FILE}, the queue's identity.
@@ -38,6 +39,14 @@ import net.openhft.chronicle.wire.DocumentContext;
  * the one thread that uses it. Only one process should append (journal-fs); any number may read, live.
  */
 public final class JournalQueue implements AutoCloseable {
+    static {
+        // Before any Chronicle class loads: Chronicle's Jvm binds its own libc (jnr-ffi, about 70 ms of every start,
+        // async-profiler) that teefs never uses. Chronicle calls it only for msync in sync modes and pretouching,
+        // neither of which teefs turns on (QueueFlusher forces with fdatasync); teefs' own calls go through
+        // teefs.posix. The no-op binding answers 0 to an msync, which would only hint the kernel anyway.
+        PosixAPI.useNoOpPosixApi();
+    }
+
     public static final String ID_FILE = "teefs-queue.id";
     /** Name suffix of the per-cycle side files holding large WRITEs' data: {@code <cycle>.teefs-data}. */
     public static final String SIDE_DATA_SUFFIX = ".teefs-data";
