@@ -37,6 +37,10 @@
 #   --work DIR      scratch directory, wiped at the start; one run at a time (DIR.lock)
 #                                                                              (default /var/tmp/teefs-peers)
 #   --keep          leave the trees in DIR at the end (logs and results.tsv are always kept)
+#   --target-fs K   where each copy goes (apply, boot): 'workdir', a directory of its own on WORKDIR's filesystem;
+#                   or 'fresh', a new ext4 made for it (mkfs.ext4 defaults, journal on, on a loop device over a
+#                   sparse file in WORKDIR), as a new pool drive would be: every peer meets the same empty
+#                   filesystem, not one still busy with the last copy's deletions                  (default workdir)
 #   -h, --help      this text
 # Needs: root, bin/teefs built, rsync, python3, fusermount, chattr, setsid, flock; lsyncd for lag.
 # Size: the default tree is ~340 MB (20,000 small files average ~7 KB, plus 185 MiB of big files).
@@ -52,6 +56,7 @@ set -euo pipefail
 
 usage() { sed -n '2,/^set -euo/p' "$0" | sed '$d' | sed 's/^# \{0,1\}//'; }
 rounds=3 small=20000 big=10,25,50,100 singles=200 burst=1000 only=apply,boot,lag work=/var/tmp/teefs-peers keep=0
+target_fs=workdir
 while (($#)); do
   case $1 in
     --rounds) rounds=$2; shift 2 ;;
@@ -62,6 +67,7 @@ while (($#)); do
     --only) only=$2; shift 2 ;;
     --work) work=$2; shift 2 ;;
     --keep) keep=1; shift ;;
+    --target-fs) target_fs=$2; shift 2 ;;
     -h|--help) usage; exit 0 ;;
     *) echo "peers.sh: unknown argument '$1'" >&2; usage >&2; exit 2 ;;
   esac
@@ -71,6 +77,7 @@ for v in rounds small singles burst; do
 done
 [[ $big =~ ^([0-9]+(,[0-9]+)*)?$ ]] || { echo "peers.sh: --big needs MiB sizes like 10,100, got '$big'" >&2; exit 2; }
 want() { [[ ,$only, == *,$1,* ]]; }
+[[ $target_fs == workdir || $target_fs == fresh ]] || { echo "peers.sh: --target-fs: 'workdir' or 'fresh', got '$target_fs'" >&2; exit 2; }
 for o in ${only//,/ }; do [[ $o == apply || $o == boot || $o == lag ]] || { echo "peers.sh: --only: unknown '$o'" >&2; exit 2; }; done
 [[ $EUID -eq 0 ]] || { echo "peers.sh: run as root (FUSE mounts, chattr, files owned by others)" >&2; exit 2; }
 here="$(cd "$(dirname "$0")/../.." && pwd)"
@@ -79,6 +86,11 @@ teefs="$here/bin/teefs"
 for tool in rsync python3 fusermount chattr setsid flock bc; do
   command -v $tool >/dev/null || { echo "peers.sh: $tool is needed" >&2; exit 2; }
 done
+if [[ $target_fs == fresh ]]; then
+  for tool in mkfs.ext4 losetup mountpoint; do
+    command -v $tool >/dev/null || { echo "peers.sh: $tool is needed for --target-fs fresh: apt-get install e2fsprogs mount" >&2; exit 2; }
+  done
+fi
 if want lag; then command -v lsyncd >/dev/null || { echo "peers.sh: lsyncd is needed for lag: apt-get install lsyncd" >&2; exit 2; }; fi
 
 # ---- cleanup: every process this script started, by pid; every mount; the seal `teefs up` puts on its mount point
@@ -100,6 +112,13 @@ stop_pid() {     # PID NAME [SECONDS=20]: SIGTERM, wait, then SIGKILL
   if kill -0 "$pid" 2>/dev/null; then echo "peers.sh: $name ($pid) ignored SIGTERM for ${t}s: SIGKILL" >&2; kill -KILL "$pid" 2>/dev/null || true; fi
   wait "$pid" 2>/dev/null || true
 }
+unmount_targets() {   # the filesystems --target-fs fresh made, with their images
+  local m
+  for m in "$work"/targets/*; do
+    if mountpoint -q "$m" 2>/dev/null; then umount "$m" 2>/dev/null || umount -l "$m"; fi
+  done
+  rm -rf "$work/images"
+}
 cleanup() {
   local rc=$? p m
   set +e
@@ -118,6 +137,7 @@ cleanup() {
   for m in "$work/apply/mount" "$work/lag/teefs-data/mount"; do
     mountpoint -q "$m" 2>/dev/null && fusermount -u -z "$m"
   done
+  unmount_targets
   chattr -i "$work/lag/teefs-data/mount" 2>/dev/null
   if ((keep == 0)) && [[ -d $work ]]; then
     rm -rf "$work"/apply "$work"/lag/teefs-data "$work"/lag/lsyncd "$work"/targets
@@ -144,6 +164,7 @@ fi
 for m in "$work/apply/mount" "$work/lag/teefs-data/mount"; do
   if mountpoint -q "$m" 2>/dev/null; then fusermount -u -z "$m"; fi
 done
+unmount_targets
 chattr -i "$work/lag/teefs-data/mount" 2>/dev/null || true
 rm -rf "${work:?}"/*; mkdir -p "$work"/{apply,targets,lag,logs}
 results="$work/results.tsv"; : > "$results"
@@ -198,9 +219,20 @@ warm() { find "$@" -type f -exec cat {} + > /dev/null; }   # page cache warm for
 # Every copy gets a directory of its own; they are deleted only after a whole measure. On ext4 (without a journal
 # here) creating files right after tens of thousands were deleted costs whoever comes next (inodes freed in the
 # last 30 s are skipped, see journal-fs.sh): it made later rounds' copies 2-11x slower than the first round's.
+# With --target-fs fresh each directory is instead the root of a new ext4 (1.5x the tree's data plus 256 MiB).
 slot=0
-fresh() { slot=$((slot + 1)); mkdir -p "$work/targets/$slot"; sync; }
-clear_targets() { rm -rf "$work/targets"; mkdir -p "$work/targets"; sync; }
+fresh() {
+  slot=$((slot + 1)); mkdir -p "$work/targets/$slot"
+  if [[ $target_fs == fresh ]]; then
+    local img=$work/images/$slot.img
+    mkdir -p "$work/images"; truncate -s $((tbytes * 3 / 2 + (256 << 20))) "$img"
+    mkfs.ext4 -q -F "$img" || fail "mkfs.ext4 $img failed"
+    mount -o loop "$img" "$work/targets/$slot" || fail "cannot mount $img (a loop device) on $work/targets/$slot"
+    rmdir "$work/targets/$slot/lost+found"
+  fi
+  sync
+}
+clear_targets() { unmount_targets; rm -rf "$work/targets"; mkdir -p "$work/targets"; sync; }
 
 load0=$(cut -d' ' -f1-3 /proc/loadavg); started=$SECONDS
 echo "peers.sh $(date -u '+%Y-%m-%d %H:%M UTC') on $(hostname): nproc $(nproc), kernel $(uname -r), load average $load0"
@@ -208,6 +240,7 @@ echo "  $(java -version 2>&1 | head -1); $(rsync --version | head -1 | sed 's/  
 want lag && echo "  lsyncd $(lsyncd --version 2>&1 | sed -n 's/Version: //p')"
 echo "  workdir $work on $(df -T "$work" | awk 'NR==2 {print $1 " (" $2 ")"}'), commit $(git -C "$here" rev-parse --short HEAD 2>/dev/null || echo '?')"
 echo "  rounds $rounds, tree: $small small files + big [$big] MiB; singles $singles, burst $burst; measures: $only"
+echo "  copies go to: $([[ $target_fs == fresh ]] && echo "a new ext4 each (loop device, mkfs.ext4 defaults)" || echo "directories on the workdir's filesystem")"
 
 # ==== the tree, written through a teefs journal mount ===========================================================
 if want apply || want boot; then
