@@ -112,11 +112,12 @@ stop_pid() {     # PID NAME [SECONDS=20]: SIGTERM, wait, then SIGKILL
   if kill -0 "$pid" 2>/dev/null; then echo "peers.sh: $name ($pid) ignored SIGTERM for ${t}s: SIGKILL" >&2; kill -KILL "$pid" 2>/dev/null || true; fi
   wait "$pid" 2>/dev/null || true
 }
-unmount_targets() {   # the filesystems --target-fs fresh made, with their images
+unmount_target() {    # DIR: a filesystem --target-fs fresh made (its loop device goes with it: losetup --autoclear)
+  if mountpoint -q "$1" 2>/dev/null; then umount "$1" 2>/dev/null || umount -l "$1"; fi
+}
+unmount_targets() {   # all of them, with their images
   local m
-  for m in "$work"/targets/*; do
-    if mountpoint -q "$m" 2>/dev/null; then umount "$m" 2>/dev/null || umount -l "$m"; fi
-  done
+  for m in "$work"/targets/*; do unmount_target "$m"; done
   rm -rf "$work/images"
 }
 cleanup() {
@@ -219,18 +220,25 @@ warm() { find "$@" -type f -exec cat {} + > /dev/null; }   # page cache warm for
 # Every copy gets a directory of its own; they are deleted only after a whole measure. On ext4 (without a journal
 # here) creating files right after tens of thousands were deleted costs whoever comes next (inodes freed in the
 # last 30 s are skipped, see journal-fs.sh): it made later rounds' copies 2-11x slower than the first round's.
-# With --target-fs fresh each directory is instead the root of a new ext4 (1.5x the tree's data plus 256 MiB).
+# With --target-fs fresh each directory is instead the root of a new ext4 (1.5x the tree's data plus 256 MiB), on a
+# loop device with direct I/O (its pages are not cached twice), unmounted and deleted once its copy is verified: a
+# big file deleted, not a tree, and the page cache does not fill with earlier copies.
 slot=0
 fresh() {
   slot=$((slot + 1)); mkdir -p "$work/targets/$slot"
   if [[ $target_fs == fresh ]]; then
-    local img=$work/images/$slot.img
+    local img=$work/images/$slot.img dev
     mkdir -p "$work/images"; truncate -s $((tbytes * 3 / 2 + (256 << 20))) "$img"
     mkfs.ext4 -q -F "$img" || fail "mkfs.ext4 $img failed"
-    mount -o loop "$img" "$work/targets/$slot" || fail "cannot mount $img (a loop device) on $work/targets/$slot"
+    dev=$(losetup -f --show --direct-io=on "$img") || fail "losetup $img failed (no free loop device?)"
+    mount "$dev" "$work/targets/$slot" || { losetup -d "$dev"; fail "cannot mount $dev ($img) on $work/targets/$slot"; }
+    losetup -d "$dev"   # detached once unmounted (autoclear)
     rmdir "$work/targets/$slot/lost+found"
   fi
   sync
+}
+done_with_target() {
+  if [[ $target_fs == fresh ]]; then unmount_target "$work/targets/$slot"; rm -f "$work/images/$slot.img"; fi
 }
 clear_targets() { unmount_targets; rm -rf "$work/targets"; mkdir -p "$work/targets"; sync; }
 
@@ -332,6 +340,7 @@ if want apply; then
       printf '  round %d %-6s %7.2f s, CPU %6.2f s\n' "$r" "$p" "$s" "$cpu"
       sync
       verify "$A/store" "$dst" "apply ($p, round $r)"
+      done_with_target
     done
   done
   clear_targets
@@ -397,6 +406,7 @@ PY
       fi
       sync
       verify "$A/store" "$dst" "boot ($p, round $r)"
+      done_with_target
     done
   done
   clear_targets
