@@ -228,7 +228,7 @@ fresh() {
   slot=$((slot + 1)); mkdir -p "$work/targets/$slot"
   if [[ $target_fs == fresh ]]; then
     local img=$work/images/$slot.img dev
-    mkdir -p "$work/images"; truncate -s $((tbytes * 3 / 2 + (256 << 20))) "$img"
+    mkdir -p "$work/images"; truncate -s $(((tbytes * 3 / 2 >> 20) + 256))M "$img"
     mkfs.ext4 -q -F "$img" || fail "mkfs.ext4 $img failed"
     dev=$(losetup -f --show --direct-io=on "$img") || fail "losetup $img failed (no free loop device?)"
     mount "$dev" "$work/targets/$slot" || { losetup -d "$dev"; fail "cannot mount $dev ($img) on $work/targets/$slot"; }
