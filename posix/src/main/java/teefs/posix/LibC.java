@@ -59,6 +59,11 @@ public interface LibC {
     @SaveError int access(String path, int mode);
 
     @SaveError int chmod(String path, int mode);
+    /**
+     * syscall(2) for {@code fchmodat2(dirfd, path, mode, flags)} ({@link Posix#SYS_FCHMODAT2}, Linux 6.6): the chmod
+     * that honours AT_SYMLINK_NOFOLLOW (glibc before 2.39 emulates that flag with an lstat and /proc).
+     */
+    @SaveError int syscall(long number, int dirfd, String path, int mode, int flags);
     @SaveError int fchmod(int fd, int mode);
     @SaveError int fchmodat(int dirfd, String path, int mode, int flags);
     @SaveError int lchown(String path, int uid, int gid);

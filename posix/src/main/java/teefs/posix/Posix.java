@@ -24,6 +24,9 @@ public final class Posix {
     public static final int O_CLOEXEC = 02000000;
     public static final int O_PATH = 010000000;
 
+    /** x86_64 system call number of fchmodat2 (Linux 6.6+). */
+    public static final long SYS_FCHMODAT2 = 452;
+
     public static final int AT_FDCWD = -100;
     public static final int AT_SYMLINK_NOFOLLOW = 0x100;
     public static final int AT_REMOVEDIR = 0x200;

@@ -70,7 +70,8 @@ final class SpaceReservation {
 
     /** True when {@code [position, position + bytes)} of {@code cycleFile} is reserved (or cannot be). Cheap. */
     boolean covers(Path cycleFile, long position, long bytes) {
-        return unsupported || (cycleFile.equals(file) && position + bytes <= reservedEnd);
+        // identity first: the appender passes back the Path it reserved with, and equals() compares every byte
+        return unsupported || ((cycleFile == file || cycleFile.equals(file)) && position + bytes <= reservedEnd);
     }
 
     /**

@@ -44,6 +44,13 @@ final class TargetFiles {
     private final ResolvedPath second = new ResolvedPath();
     private final Stat stat = new Stat();
     private final long[] times = new long[4];
+    /** Whether {@link #chmod} uses fchmodat2; cleared when this kernel lacks it or something refuses it. */
+    private boolean fchmodat2 = true;
+
+    /** For tests: chmod as on a kernel without fchmodat2. */
+    void withoutFchmodat2() {
+        fchmodat2 = false;
+    }
     private ByteBuffer scratch;
     private long scratchAddress;
 
@@ -374,13 +381,44 @@ final class TargetFiles {
         }
     }
 
+    /**
+     * A symlink has no mode of its own on Linux: a CHMOD that finds one has nothing to mirror, and must not follow it.
+     * fchmodat2 with AT_SYMLINK_NOFOLLOW says so itself (EOPNOTSUPP) in one call; without it (a kernel before 6.6, or
+     * a seccomp filter that does not know the call) an lstat looks first.
+     */
     void chmod(String path, int mode) {
         try (ResolvedPath r = first) {
-            if (!existing(path, r) || stat.isSymlink()) {
-                return; // a symlink has no mode of its own on Linux: nothing to mirror, and nothing to follow
+            if (guard.resolve(path, true, r) == PathGuard.Walk.ABSENT) {
+                return;
+            }
+            boolean tried = fchmodat2;
+            if (tried) {
+                if (Posix.LIBC.syscall(Posix.SYS_FCHMODAT2, r.dirfd(), r.name(), mode & 07777, NOFOLLOW) == 0) {
+                    return;
+                }
+                int errno = Posix.errno();
+                if (errno == Posix.EOPNOTSUPP) {
+                    return; // a symlink
+                }
+                if (errno == Posix.ENOENT) {
+                    absentOrFail(r, "chmod", errno, 0);
+                    return;
+                }
+                // ENOSYS: no such call; anything else (EPERM from a filter, or a real error): the old way tells
+                fchmodat2 = errno != Posix.ENOSYS;
+            }
+            if (stat.fstatat(r.dirfd(), r.name(), NOFOLLOW) != 0) {
+                absentOrFail(r, "fstatat", Posix.errno(), 0);
+                return;
+            }
+            if (stat.isSymlink()) {
+                return;
             }
             if (Posix.LIBC.fchmodat(r.dirfd(), r.name(), mode & 07777, 0) != 0) {
                 throw fail(path, "chmod", Posix.errno());
+            }
+            if (tried) {
+                fchmodat2 = false; // it failed where fchmodat did not: a filter refuses it; stop asking
             }
         }
     }
