@@ -94,6 +94,7 @@ final class MirrorCommand implements Callable<Integer> {
 
     @Override
     public Integer call() throws Exception {
+        LibcBinding.startInBackground();
         MirrorOptions options;
         try {
             options = new MirrorOptions().address(connect).target(target).name(name).stateFile(state)

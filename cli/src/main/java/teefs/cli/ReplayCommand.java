@@ -57,6 +57,7 @@ final class ReplayCommand implements Callable<Integer> {
 
     @Override
     public Integer call() {
+        LibcBinding.startInBackground();
         long fromIndex = from == null ? -1 : Indexes.parse(from, "--from");
         long untilIndex = until == null ? Long.MAX_VALUE : Indexes.parse(until, "--until");
         if (!Files.isDirectory(target)) {
