@@ -14,8 +14,17 @@ final class LibcBinding {
     }
 
     static void startInBackground() {
-        Thread t = new Thread(Posix::errno, "teefs-bind-libc");
+        Thread t = new Thread(LibcBinding::bind, "teefs-bind-libc");
         t.setDaemon(true);
         t.start();
+    }
+
+    private static void bind() {
+        try {
+            Posix.errno();
+        } catch (Throwable e) {
+            // said nowhere here: the command's own first libc call fails the same way (the JVM keeps a failed
+            // initialiser's error) and reports it where the user sees it, as before
+        }
     }
 }
