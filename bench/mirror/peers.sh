@@ -220,7 +220,8 @@ warm() { find "$@" -type f -exec cat {} + > /dev/null; }   # page cache warm for
 # Every copy gets a directory of its own; they are deleted only after a whole measure. On ext4 (without a journal
 # here) creating files right after tens of thousands were deleted costs whoever comes next (inodes freed in the
 # last 30 s are skipped, see journal-fs.sh): it made later rounds' copies 2-11x slower than the first round's.
-# With --target-fs fresh each directory is instead the root of a new ext4 (1.5x the tree's data plus 256 MiB), on a
+# With --target-fs fresh each directory is instead the root of a new ext4 (1.5x the tree's data plus 256 MiB, and
+# twice the tree's names in inodes), on a
 # loop device with direct I/O (its pages are not cached twice), unmounted and deleted once its copy is verified: a
 # big file deleted, not a tree, and the page cache does not fill with earlier copies.
 slot=0
@@ -229,7 +230,8 @@ fresh() {
   if [[ $target_fs == fresh ]]; then
     local img=$work/images/$slot.img dev
     mkdir -p "$work/images"; truncate -s $(((tbytes * 3 / 2 >> 20) + 256))M "$img"
-    mkfs.ext4 -q -F "$img" || fail "mkfs.ext4 $img failed"
+    # inodes for every name twice over: the default (one per 16 KiB) runs out on trees of small files
+    mkfs.ext4 -q -F -N $(((tfiles + tdirs + tlinks) * 2 + 16384)) "$img" || fail "mkfs.ext4 $img failed"
     dev=$(losetup -f --show --direct-io=on "$img") || fail "losetup $img failed (no free loop device?)"
     mount "$dev" "$work/targets/$slot" || { losetup -d "$dev"; fail "cannot mount $dev ($img) on $work/targets/$slot"; }
     losetup -d "$dev"   # detached once unmounted (autoclear)
