@@ -383,29 +383,29 @@ final class TargetFiles {
 
     /**
      * A symlink has no mode of its own on Linux: a CHMOD that finds one has nothing to mirror, and must not follow it.
-     * fchmodat2 with AT_SYMLINK_NOFOLLOW says so itself (EOPNOTSUPP) in one call; without it (a kernel before 6.6, or
-     * a seccomp filter that does not know the call) an lstat looks first.
+     * fchmodat2 with AT_SYMLINK_NOFOLLOW changes anything else in one call and refuses a symlink (EOPNOTSUPP, then
+     * confirmed by an lstat); without it (a kernel before 6.6, or a seccomp filter that does not know it) an lstat
+     * looks first.
      */
     void chmod(String path, int mode) {
         try (ResolvedPath r = first) {
             if (guard.resolve(path, true, r) == PathGuard.Walk.ABSENT) {
                 return;
             }
-            boolean tried = fchmodat2;
-            if (tried) {
+            boolean filtered = false; // fchmodat2 failed for no reason of the file's: a filter, if fchmodat works
+            if (fchmodat2) {
                 if (Posix.LIBC.syscall(Posix.SYS_FCHMODAT2, r.dirfd(), r.name(), mode & 07777, NOFOLLOW) == 0) {
                     return;
                 }
                 int errno = Posix.errno();
-                if (errno == Posix.EOPNOTSUPP) {
-                    return; // a symlink
-                }
                 if (errno == Posix.ENOENT) {
                     absentOrFail(r, "chmod", errno, 0);
                     return;
                 }
-                // ENOSYS: no such call; anything else (EPERM from a filter, or a real error): the old way tells
+                // EOPNOTSUPP: a symlink, or a filesystem without modes (the lstat below tells which); ENOSYS: no such
+                // call here; anything else (EPERM from a filter, or a real error): the old way says
                 fchmodat2 = errno != Posix.ENOSYS;
+                filtered = errno != Posix.EOPNOTSUPP && errno != Posix.ENOSYS;
             }
             if (stat.fstatat(r.dirfd(), r.name(), NOFOLLOW) != 0) {
                 absentOrFail(r, "fstatat", Posix.errno(), 0);
@@ -417,7 +417,7 @@ final class TargetFiles {
             if (Posix.LIBC.fchmodat(r.dirfd(), r.name(), mode & 07777, 0) != 0) {
                 throw fail(path, "chmod", Posix.errno());
             }
-            if (tried) {
+            if (filtered) {
                 fchmodat2 = false; // it failed where fchmodat did not: a filter refuses it; stop asking
             }
         }
