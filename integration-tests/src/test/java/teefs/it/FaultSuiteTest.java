@@ -34,9 +34,19 @@ class FaultSuiteTest {
     private final List<Path> tmpfs = new ArrayList<>();
     private final List<String> report = new ArrayList<>();
 
+    /** Set when every scenario passed; otherwise the tmpfs contents are kept (see {@link #unmount}). */
+    private boolean passed;
+
     @AfterEach
     void unmount() throws Exception {
         for (Path p : tmpfs) {
+            if (!passed) {
+                // a failed run keeps its temporary directory (logs); its journal and disk3's saved state lived on
+                // these tmpfs mounts, and are what explains a failure: copied next to it before they go
+                Path kept = p.resolveSibling(p.getFileName() + "-kept");
+                new ProcessBuilder("cp", "-a", p.toString(), kept.toString()).inheritIO().start().waitFor();
+                System.out.println("fault suite failed: the contents of " + p + " are kept in " + kept);
+            }
             new ProcessBuilder("umount", "-l", p.toString()).inheritIO().start().waitFor();
         }
     }
@@ -139,6 +149,7 @@ class FaultSuiteTest {
             }
             up.stop();
             assertThat(up.log("journal")).doesNotContain("Exception in thread");
+            passed = true;
         } finally {
             String text = "fault suite, seed " + seed + "\n" + String.join("\n", report) + "\n";
             System.out.print(text);
