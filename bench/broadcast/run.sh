@@ -41,13 +41,14 @@ bench() { timeout 300 java "${jvm[@]}" ${BENCH_JAVA_OPTS:-} -cp "$work/classes:$
 iperf3 -s -p 5299 >/dev/null 2>&1 & iperf_pid=$!
 sleep 0.5
 echo "# $(date -u +%FT%TZ) $(nproc) CPUs, $(uname -r), $mib MiB of 64 KiB records per run, $rounds rounds, load $(cut -d" " -f1-3 /proc/loadavg)"
+passes="-Dpasses=${PASSES:-3} ${BENCH_JAVA_OPTS:-}"   # the throughput runs' JVM flags
 for round in $(seq 1 "$rounds"); do
   for n in ${CLIENTS:-1 4 16}; do
     gbps=$(iperf3 -c 127.0.0.1 -p 5299 -t 3 -P "$n" -J | python3 -c 'import json,sys; print("%.0f" % (json.load(sys.stdin)["end"]["sum_received"]["bits_per_second"]/8e6))')
     echo "RESULT iperf3 round=$round streams=$n aggregate_MBps=$gbps"
-    BENCH_JAVA_OPTS="-Dpasses=${PASSES:-3} ${BENCH_JAVA_OPTS:-}" bench throughput "$work/q" tcp://127.0.0.1:0 "$n" "$mib" 64 \
+    BENCH_JAVA_OPTS="$passes" bench throughput "$work/q" tcp://127.0.0.1:0 "$n" "$mib" 64 \
       | sed "s/^RESULT /RESULT round=$round tcp /"
-    BENCH_JAVA_OPTS="-Dpasses=${PASSES:-3} ${BENCH_JAVA_OPTS:-}" bench throughput "$work/q" "unix:$work/s.sock" "$n" "$mib" 64 \
+    BENCH_JAVA_OPTS="$passes" bench throughput "$work/q" "unix:$work/s.sock" "$n" "$mib" 64 \
       | sed "s/^RESULT /RESULT round=$round unix /"
     if [[ "$n" == 1 && "${CEILING:-1}" == 1 ]]; then
       # what any validating receiver can reach here: sendfile to a Java reader, with and without CRC32C of each byte

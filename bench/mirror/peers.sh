@@ -38,9 +38,9 @@
 #                                                                              (default /var/tmp/teefs-peers)
 #   --keep          leave the trees in DIR at the end (logs and results.tsv are always kept)
 #   --target-fs K   where each copy goes (apply, boot): 'workdir', a directory of its own on WORKDIR's filesystem;
-#                   or 'fresh', a new ext4 made for it (mkfs.ext4 defaults, journal on, on a loop device over a
-#                   sparse file in WORKDIR), as a new pool drive would be: every peer meets the same empty
-#                   filesystem, not one still busy with the last copy's deletions                  (default workdir)
+#                   or 'fresh', a new ext4 made for it (mkfs.ext4 defaults but for the inode count, journal on, on a
+#                   loop device over a sparse file in WORKDIR), as a new pool drive would be: every peer meets
+#                   the same empty filesystem, not one still busy with the last copy's deletions (default workdir)
 #   -h, --help      this text
 # Needs: root, bin/teefs built, rsync, python3, fusermount, chattr, setsid, flock; lsyncd for lag.
 # Size: the default tree is ~340 MB (20,000 small files average ~7 KB, plus 185 MiB of big files).
@@ -221,9 +221,9 @@ warm() { find "$@" -type f -exec cat {} + > /dev/null; }   # page cache warm for
 # here) creating files right after tens of thousands were deleted costs whoever comes next (inodes freed in the
 # last 30 s are skipped, see journal-fs.sh): it made later rounds' copies 2-11x slower than the first round's.
 # With --target-fs fresh each directory is instead the root of a new ext4 (1.5x the tree's data plus 256 MiB, and
-# twice the tree's names in inodes), on a
-# loop device with direct I/O (its pages are not cached twice), unmounted and deleted once its copy is verified: a
-# big file deleted, not a tree, and the page cache does not fill with earlier copies.
+# twice the tree's names in inodes), on a loop device with direct I/O (its pages are not cached twice), unmounted
+# and deleted once its copy is verified: a big file deleted, not a tree, and the page cache does not fill with
+# earlier copies.
 slot=0
 fresh() {
   slot=$((slot + 1)); mkdir -p "$work/targets/$slot"
@@ -250,7 +250,7 @@ echo "  $(java -version 2>&1 | head -1); $(rsync --version | head -1 | sed 's/  
 want lag && echo "  lsyncd $(lsyncd --version 2>&1 | sed -n 's/Version: //p')"
 echo "  workdir $work on $(df -T "$work" | awk 'NR==2 {print $1 " (" $2 ")"}'), commit $(git -C "$here" rev-parse --short HEAD 2>/dev/null || echo '?')"
 echo "  rounds $rounds, tree: $small small files + big [$big] MiB; singles $singles, burst $burst; measures: $only"
-echo "  copies go to: $([[ $target_fs == fresh ]] && echo "a new ext4 each (loop device, mkfs.ext4 defaults)" || echo "directories on the workdir's filesystem")"
+echo "  copies go to: $([[ $target_fs == fresh ]] && echo "a new ext4 each (loop device, journal on)" || echo "directories on the workdir's filesystem")"
 
 # ==== the tree, written through a teefs journal mount ===========================================================
 if want apply || want boot; then

@@ -9,7 +9,6 @@ import org.slf4j.LoggerFactory;
 
 import teefs.posix.Posix;
 
-
 /**
  * The side files that hold the data of large WRITE records: one append-only file per queue cycle,
  * {@code <cycle>.teefs-data} in the queue directory.
@@ -127,7 +126,8 @@ final class DataLog implements AutoCloseable {
     private void open(int forCycle) {
         closeFile();
         Path path = fileFor(dir, forCycle);
-        int opened = LIBC.open(path.toString(), Posix.O_WRONLY | Posix.O_CREAT | Posix.O_APPEND | Posix.O_CLOEXEC, 0644);
+        int opened = LIBC.open(path.toString(),
+                Posix.O_WRONLY | Posix.O_CREAT | Posix.O_APPEND | Posix.O_CLOEXEC, 0644);
         if (opened < 0) {
             throw new QueueException("cannot open journal data file " + path + ": " + Posix.strerror(Posix.errno()));
         }

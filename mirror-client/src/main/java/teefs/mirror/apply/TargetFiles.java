@@ -46,17 +46,17 @@ final class TargetFiles {
     private final long[] times = new long[4];
     /** Whether {@link #chmod} uses fchmodat2; cleared when this kernel lacks it or something refuses it. */
     private boolean fchmodat2 = true;
-
-    /** For tests: chmod as on a kernel without fchmodat2. */
-    void withoutFchmodat2() {
-        fchmodat2 = false;
-    }
     private ByteBuffer scratch;
     private long scratchAddress;
 
     TargetFiles(PathGuard guard, boolean applyOwners) {
         this.guard = guard;
         this.applyOwners = applyOwners;
+    }
+
+    /** For tests: chmod as on a kernel without fchmodat2. */
+    void withoutFchmodat2() {
+        fchmodat2 = false;
     }
 
     // ---------------------------------------------------------------- open files
