@@ -55,8 +55,10 @@ class MirrorBootstrapWindowTest {
 
     /**
      * rsync {@code -H} on a live tree can join two hard-link groups into one inode on TARGET (an inode number reused
-     * during its listing). A fake rsync makes that happen for sure: its first call copies, then links c and d to a on
-     * TARGET. The audit when the window closes must split them again; e and f, a right pair, are left alone.
+     * during its listing: a file freed and another created meanwhile). A fake rsync makes that happen for sure: its
+     * first call copies, then links c and d to a on TARGET and creates a file on the mount (the creation a real reuse
+     * needs, without which the audit is skipped). The audit when the window closes must split them again; e and f,
+     * a right pair, are left alone.
      */
     @Test
     void hardLinkGroupsJoinedByTheCopyAreSplitAgain() throws Exception {
@@ -72,7 +74,8 @@ class MirrorBootstrapWindowTest {
             Files.writeString(mount.resolve("e"), "a right pair");
             Files.createLink(mount.resolve("f"), mount.resolve("e"));
             Path calls = root.resolve("fake-rsync-calls");
-            Path bin = joiningRsync(root.resolve("bin"), calls, "ln -f a c && ln -f a dir/d");
+            Path bin = joiningRsync(root.resolve("bin"), calls, "ln -f a c && ln -f a dir/d && echo new > '"
+                    + mount.resolve("made-during-the-copy") + "'");
 
             bootstrapConverges(p, "joined", bin, calls);
             Path target = p.target("joined");

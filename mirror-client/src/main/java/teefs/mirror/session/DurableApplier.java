@@ -94,6 +94,11 @@ final class DurableApplier implements AutoCloseable {
         if (repair != null) {
             this.repair = repair;
             e.repairWith(repair);
+            if (tracking || start.lastApplied() == MirrorState.NONE) {
+                // straight from the bootstrap (no position saved since): every record of the window comes through
+                // here, and the head it streams from was journaled before the copy began
+                repair.appliesFromStart(tracking ? start.lastApplied() + 1 : MirrorState.NONE);
+            }
             // even when closed after the applied index (a restart right at the window's end): the audit may not have
             // run, and runs after the next record
         }
@@ -147,6 +152,9 @@ final class DurableApplier implements AutoCloseable {
         }
         engine.apply(index, buffer, offset, length);
         applied = index;
+        if (repair != null) {
+            repair.recordApplied(index, RecordType.fromCode(buffer.getByte(offset + RecordHeader.TYPE_OFFSET) & 0xFF));
+        }
         if (repair != null && repair.closedAfter(applied)) {
             // past the window and its marks (asking the server for the head after the last repair, once): the audit
             // and the close come now, not at the next flush

@@ -12,6 +12,7 @@ import java.util.function.LongSupplier;
 
 import teefs.mirror.apply.BootstrapRepair;
 import teefs.mirror.apply.TargetUnavailableException;
+import teefs.protocol.RecordType;
 
 /**
  * Repairs TARGET while the records of a bootstrap window are applied: each RENAME and LINK copies its destination
@@ -85,6 +86,13 @@ final class WindowRepair implements BootstrapRepair {
     private long copies;
     /** Whether TARGET's hard-link groups were audited by this process (once, when the window is applied). */
     private boolean audited;
+    /**
+     * The last record in the journal before the copy began (the bootstrap's head H) when this process applies the
+     * window from its first record; {@code Long.MIN_VALUE} when it does not know (a restart inside the window).
+     */
+    private long lastBeforeCopy = Long.MIN_VALUE;
+    /** Whether a record of the window made a new inode (or this process did not see them all). */
+    private boolean newInodes = true;
 
     /**
      * @param serverHead the server's head index now; throws {@link TargetUnavailableException} when it cannot tell
@@ -102,6 +110,36 @@ final class WindowRepair implements BootstrapRepair {
         return end;
     }
 
+    /**
+     * This process applies the window from its start: records up to {@code lastBeforeCopy} were journaled before the
+     * copy began (journal-fs appends a record after its change to STORE is made, under its lock), so the copy holds
+     * their effects and they need no repair. Only the records after it are looked at by {@link #recordApplied}.
+     */
+    void appliesFromStart(long lastBeforeCopy) {
+        this.lastBeforeCopy = lastBeforeCopy;
+        this.newInodes = false;
+    }
+
+    /**
+     * A record of the stream was applied: one that makes an inode (CREATE, MKNOD, MKDIR, SYMLINK) inside the window
+     * means an inode number freed during the copy may have been handed out again, which the audit must then look for.
+     */
+    void recordApplied(long index, RecordType type) {
+        if (!newInodes && inWindow(index) && makesInode(type)) {
+            newInodes = true;
+        }
+    }
+
+    private static boolean makesInode(RecordType type) {
+        return type == RecordType.CREATE || type == RecordType.MKNOD || type == RecordType.MKDIR
+                || type == RecordType.SYMLINK;
+    }
+
+    /** Whether the record at {@code index} may need a repair: inside the window, and not journaled before the copy. */
+    private boolean inWindow(long index) {
+        return index <= end && index > lastBeforeCopy;
+    }
+
     /** Copies (rsync runs) made so far by this process. */
     long copies() {
         return copies;
@@ -109,7 +147,7 @@ final class WindowRepair implements BootstrapRepair {
 
     @Override
     public boolean renamed(long index, String from, String to, boolean exchange) {
-        boolean repair = index <= end || marked(index, from) || exchange && marked(index, to);
+        boolean repair = inWindow(index) || marked(index, from) || exchange && marked(index, to);
         moveNames(from, to, exchange);
         if (!repair) {
             return false;
@@ -121,7 +159,7 @@ final class WindowRepair implements BootstrapRepair {
 
     @Override
     public boolean linked(long index, String existing, String created) {
-        if (index > end && !marked(index, existing)) {
+        if (!inWindow(index) && !marked(index, existing)) {
             return false;
         }
         linkedNames.add(existing);
@@ -173,6 +211,14 @@ final class WindowRepair implements BootstrapRepair {
      */
     List<String> auditLinkGroups(long applied) {
         if (audited) {
+            return List.of();
+        }
+        if (!newInodes && copies == 0) {
+            // rsync -H joins two groups only when an inode number is reused while it lists the tree: a file freed
+            // and another created meanwhile. No record of the copy made an inode, and no repair copied anything
+            audited = true;
+            log.line("bootstrap window: hard-link audit skipped: no file, directory or symlink was created while the"
+                    + " tree was copied, so rsync could not meet an inode number twice");
             return List.of();
         }
         List<String> suspects;

@@ -157,7 +157,54 @@ class BootstrapWindowTest {
         }
         assertIdentical();
         assertThat(store.load().orElseThrow().window()).as("the window, once applied").isNull();
-        assertThat(logText()).contains("bootstrap window applied");
+        assertThat(logText()).contains("bootstrap window applied")
+                .as("a restart cannot know what the window's first records made: the audit runs")
+                .contains("hard-link audit of TARGET in");
+    }
+
+    @Test
+    void straightFromTheBootstrapTheHeadRecordNeedsNoRepairAndNoCreateMeansNoAudit() throws Exception {
+        source.existing("x", "renamed before the copy").existing("keep", "k");
+        source.rename("x", "y"); // the head the bootstrap noted: journaled before its copy began
+        long head = source.last();
+        source.copyTo(target);
+        int handle = source.associate("keep");
+        source.append(handle, "keep", ", written during the copy");
+        long end = source.last();
+
+        applyFromBootstrap(head, end);
+
+        assertIdentical();
+        assertThat(logText()).doesNotContain("copied [y]")
+                .contains("hard-link audit skipped: no file, directory or symlink was created while the tree was"
+                        + " copied").contains("bootstrap window applied");
+        assertThat(headAsked.get()).as("no repair, so no mark to ask the server's head for").isZero();
+    }
+
+    @Test
+    void straightFromTheBootstrapAFileCreatedDuringTheCopyMeansTheAuditRuns() throws Exception {
+        source.existing("keep", "k");
+        source.file("before", "journaled before the copy");
+        long head = source.last();
+        source.copyTo(target);
+        source.file("during", "made while rsync ran: its inode may be one freed meanwhile");
+        long end = source.last();
+
+        applyFromBootstrap(head, end);
+
+        assertIdentical();
+        assertThat(logText()).contains("hard-link audit of TARGET in").doesNotContain("hard-link audit skipped");
+    }
+
+    /** What a mirror does right after its bootstrap: head H's handles tracked, records from H on applied. */
+    private void applyFromBootstrap(long head, long end) throws Exception {
+        store.save(new MirrorState(QUEUE, head - 1, head, Map.of(), new BootstrapWindow(end, source.dir.toString(),
+                Map.of())), true);
+        try (DurableApplier applier = open()) {
+            assertThat(applier.tracking()).isTrue();
+            source.applyTo(applier, head, source.last());
+            applier.flush();
+        }
     }
 
     @Test
