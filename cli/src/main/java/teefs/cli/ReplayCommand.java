@@ -69,10 +69,13 @@ final class ReplayCommand implements Callable<Integer> {
         try (JournalQueue q = JournalQueue.openExisting(queue); ApplyEngine engine = ApplyEngine.open(target)) {
             QueueReplayer replayer = new QueueReplayer(q, engine, System.err);
             try {
+                long started = System.nanoTime();
                 long last = replayer.replay(fromIndex, untilIndex);
+                double seconds = (System.nanoTime() - started) / 1e9;
                 System.out.println(Indexes.format(last));
                 System.err.println("teefs replay: " + engine.appliedCount() + " records applied onto " + target
-                        + (last < 0 ? " (nothing to apply)" : ", last index " + last));
+                        + (last < 0 ? " (nothing to apply)" : String.format(" in %.3f s, last index %d", seconds,
+                        last)));
                 long lost = engine.writesWithoutFile();
                 if (lost > 0) {
                     System.err.println("teefs replay: " + lost + (lost == 1 ? " write" : " writes") + " found no file"
