@@ -49,6 +49,8 @@ final class DurableApplier implements AutoCloseable {
 
     private WindowRepair repair;
     private MirrorState saved;
+    /** {@link ApplyEngine#writesWithoutFile} when last told on the log. */
+    private long writesWithoutFileTold;
     private long applied;
     private boolean tracking;
     private boolean dirty;
@@ -277,7 +279,26 @@ final class DurableApplier implements AutoCloseable {
             window = repair.window(applied); // the audit's copies keep it open, unless nothing came meanwhile
         }
         dirty = false;
+        tellWritesWithoutFile();
         return saved.applied(applied, engine.handles(), window);
+    }
+
+    /**
+     * Says, once per flush at most, that writes found no file: harmless where a later record already took the file
+     * away (records applied again over a newer state of TARGET), a sign of a TARGET changed behind the mirror's back
+     * otherwise. Silence would hide the second.
+     */
+    private void tellWritesWithoutFile() {
+        long now = engine.writesWithoutFile();
+        if (now > writesWithoutFileTold && log != null) {
+            long n = now - writesWithoutFileTold;
+            log.line(n + (n == 1 ? " write" : " writes") + " up to index " + applied + " found no file on TARGET to"
+                    + " land in (the file's name was absent when its handle was bound). Expected for records applied"
+                    + " over a newer state of TARGET (after a restart, a pause or a bootstrap), whose file a later"
+                    + " record had already removed or moved; otherwise TARGET was changed by something other than"
+                    + " this mirror: check with teefs verify");
+        }
+        writesWithoutFileTold = now;
     }
 
     /**
