@@ -20,9 +20,10 @@ import teefs.protocol.control.Welcome;
  * interval and acking what is durable, until the connection ends or a stop is requested.
  *
  * <p>Threads: {@link #run} on the mirror thread, which owns the applier; the client's event loop only copies records
- * into the handoff ({@link #onRecord}) and reports the end of the connection ({@link #onClosed}).
+ * into the handoff and reports the end of the connection, each connection as a session of the handoff of its own
+ * ({@link Connection}), so that nothing a connection given up sends later reaches a later session.
  */
-final class MirrorSession implements RecordListener {
+final class MirrorSession {
     /** How a session ended, when it did not throw. */
     enum End { STOPPED, DISCONNECTED }
 
@@ -64,7 +65,7 @@ final class MirrorSession implements RecordListener {
      * @throws StateStoreException                           the state cannot be saved
      */
     End run(DurableApplier applier) {
-        handoff.reopen();
+        int handoffSession = handoff.reopen();
         String queueId = applier.saved().queueId();
         ClientOptions co = new ClientOptions().address(options.address()).name(options.name()).queueId(queueId)
                 .credential(options.credential()).tls(options.tls())
@@ -72,7 +73,7 @@ final class MirrorSession implements RecordListener {
         applier.startPosition(co);
         BroadcastClient client;
         try {
-            client = BroadcastClient.connect(co, this);
+            client = BroadcastClient.connect(co, new Connection(handoffSession));
         } catch (RefusedException e) {
             return refused(e, queueId);
         } catch (ClientTlsException e) {
@@ -190,15 +191,24 @@ final class MirrorSession implements RecordListener {
         }
     }
 
-    @Override
-    public void onRecord(long index, DirectBuffer buffer, int offset, int length) {
-        if (!handoff.offer(index, buffer, offset, length)) {
-            throw new IllegalStateException("the mirror session ended; dropping the connection");
-        }
-    }
+    /** One connection's records and end, into the handoff as session {@code session} of it (on its event loop). */
+    private final class Connection implements RecordListener {
+        private final int session;
 
-    @Override
-    public void onClosed(Throwable cause) {
-        handoff.connectionClosed(cause);
+        Connection(int session) {
+            this.session = session;
+        }
+
+        @Override
+        public void onRecord(long index, DirectBuffer buffer, int offset, int length) {
+            if (!handoff.offer(session, index, buffer, offset, length)) {
+                throw new IllegalStateException("the mirror session ended; dropping the connection");
+            }
+        }
+
+        @Override
+        public void onClosed(Throwable cause) {
+            handoff.connectionClosed(session, cause);
+        }
     }
 }

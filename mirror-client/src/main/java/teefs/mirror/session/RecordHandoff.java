@@ -15,57 +15,71 @@ import teefs.protocol.RecordHeader;
 
 /**
  * Hands records from the connection's event loop (producer) to the mirror thread that owns the apply engine
- * (consumer), through a bounded ring buffer: each record is copied once, with its index in front.
+ * (consumer), through a bounded ring buffer: each record is copied once, with its session and index in front.
+ *
+ * <p>Sessions: {@link #reopen} starts one and returns its number, which the session's connection passes with every
+ * {@link #offer} and {@link #connectionClosed}. A record or a close from a connection of an earlier session is
+ * dropped, whenever it comes: the consumer compares the number as it reads. Without that, a connection given up
+ * without waiting for it (a welcome that came too late) could go on filling the ring after the mirror went back to
+ * its saved position, and a record far ahead of that position would be applied before those in between.
  *
  * <p>When the ring is full the producer waits (in short parks) until the consumer makes room or the handoff is
  * closed: the event loop then stops reading the socket, and TCP backpressure reaches the server. The consumer parks
  * when the ring is empty and the producer unparks it, so a record waits microseconds, not a polling interval.
  *
- * <p>Threads: {@link #offer} from one producer thread at a time; {@link #drain}, {@link #awaitWork} from the consumer
- * thread given at construction; {@link #close}, {@link #reopen} from the consumer; {@link #connectionClosed} from any.
+ * <p>Threads: {@link #offer} from any producer thread (a late connection's event loop may offer while the current
+ * one does: the ring takes many producers); {@link #drain}, {@link #awaitWork} from the consumer thread given at
+ * construction; {@link #close}, {@link #reopen} from the consumer; {@link #connectionClosed} from any.
  */
 final class RecordHandoff {
     /** Enough for the largest record (the ring takes messages up to an eighth of its capacity). */
     static final int DEFAULT_CAPACITY = 16 << 20;
     private static final int MSG_TYPE = 1;
     private static final long FULL_PARK_NANOS = 50_000;
+    /** In front of each record: the session (int), 4 bytes of padding, the index (long). */
+    private static final int SESSION_OFFSET = 0;
+    private static final int INDEX_OFFSET = 8;
+    private static final int PREFIX = 16;
 
     private final RingBuffer ring;
     private final Thread consumer;
     private volatile boolean consumerParked;
     private volatile boolean closed;
     private volatile Throwable closeCause;
+    /** The current session; written by the consumer only. */
+    private volatile int session;
 
     RecordHandoff(int capacity, Thread consumer) {
         this.ring = new ManyToOneRingBuffer(new UnsafeBuffer(
                 ByteBuffer.allocateDirect(capacity + RingBufferDescriptor.TRAILER_LENGTH)));
-        if (ring.maxMsgLength() < RecordHeader.MAX_FRAME_LENGTH + Long.BYTES) {
+        if (ring.maxMsgLength() < RecordHeader.MAX_FRAME_LENGTH + PREFIX) {
             throw new IllegalArgumentException("handoff capacity " + capacity + " cannot hold the largest record");
         }
         this.consumer = consumer;
     }
 
     /**
-     * Producer: copies one record in, waiting while the ring is full.
+     * Producer: copies one record of session {@code from} in, waiting while the ring is full.
      *
-     * @return false when the handoff was closed (the session is over: drop the connection)
+     * @return false when that session is over (the handoff was closed or reopened): drop the connection
      */
-    boolean offer(long index, DirectBuffer buffer, int offset, int length) {
+    boolean offer(int from, long index, DirectBuffer buffer, int offset, int length) {
         int claimed;
-        while ((claimed = ring.tryClaim(MSG_TYPE, Long.BYTES + length)) < 0) {
-            if (closed) {
+        while ((claimed = ring.tryClaim(MSG_TYPE, PREFIX + length)) < 0) {
+            if (over(from)) {
                 return false;
             }
             LockSupport.unpark(consumer);
             LockSupport.parkNanos(this, FULL_PARK_NANOS);
         }
-        if (closed) {
+        if (over(from)) {
             ring.abort(claimed);
             return false;
         }
         var b = ring.buffer();
-        b.putLong(claimed, index);
-        b.putBytes(claimed + Long.BYTES, buffer, offset, length);
+        b.putInt(claimed + SESSION_OFFSET, from);
+        b.putLong(claimed + INDEX_OFFSET, index);
+        b.putBytes(claimed + PREFIX, buffer, offset, length);
         ring.commit(claimed);
         // the commit is a release store, which a later load may pass: without the fence, this thread could read
         // consumerParked false while the consumer, having set it, reads an empty ring, and the record would wait out
@@ -77,8 +91,15 @@ final class RecordHandoff {
         return true;
     }
 
-    /** Any thread: the connection ended; the consumer sees it once the ring is drained. */
-    void connectionClosed(Throwable cause) {
+    private boolean over(int from) {
+        return closed || from != session;
+    }
+
+    /** Any thread: the connection of session {@code from} ended; the consumer sees it once the ring is drained. */
+    void connectionClosed(int from, Throwable cause) {
+        if (from != session) {
+            return; // a connection of an earlier session: this one goes on
+        }
         if (closeCause == null) {
             closeCause = cause;
         }
@@ -96,8 +117,12 @@ final class RecordHandoff {
     }
 
     private RecordSink current;
-    private final MessageHandler adapter = (type, buffer, offset, length) ->
-            current.accept(buffer.getLong(offset), buffer, offset + Long.BYTES, length - Long.BYTES);
+    private final MessageHandler adapter = (type, buffer, offset, length) -> {
+        // a record committed by an earlier session's connection, even after this session began: dropped
+        if (buffer.getInt(offset + SESSION_OFFSET) == session) {
+            current.accept(buffer.getLong(offset + INDEX_OFFSET), buffer, offset + PREFIX, length - PREFIX);
+        }
+    };
 
     private MessageHandler handler(RecordSink sink) {
         current = sink;
@@ -122,13 +147,16 @@ final class RecordHandoff {
         closed = true;
     }
 
-    /** Consumer: empties the ring for a new connection. */
-    void reopen() {
+    /** Consumer: starts a session for a new connection, empties the ring; returns the session's number. */
+    int reopen() {
+        int next = session + 1;
+        session = next;
         while (ring.read((t, b, o, l) -> { }, Integer.MAX_VALUE) > 0) {
             // discard what the last connection left
         }
         closeCause = null;
         closed = false;
+        return next;
     }
 
     /** One record out of the handoff. */
