@@ -47,7 +47,7 @@ public final class Bootstrapper {
     /** Copies attempted while files vanish under rsync. */
     private static final int MAX_PASSES = 10;
     /** The queue module's roll cycle (teefs.queue.JournalQueue): index = cycle << 32 | sequence. */
-    private static final RollCycles ROLL_CYCLE = RollCycles.FAST_HOURLY;
+    static final RollCycles ROLL_CYCLE = RollCycles.FAST_HOURLY;
 
     private final MirrorOptions options;
     private final SourceCopy source;

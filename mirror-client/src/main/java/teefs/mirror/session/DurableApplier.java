@@ -134,7 +134,8 @@ final class DurableApplier implements AutoCloseable {
     /**
      * Applies one record from the stream (or, right after a bootstrap, reads it for its handles only).
      *
-     * @throws ApplyException when it cannot be applied or trusted; nothing after it is applied
+     * @throws ApplyException      when it cannot be applied or trusted; nothing after it is applied
+     * @throws StreamGapException when records before it, in its queue cycle, were not delivered
      */
     void accept(long index, DirectBuffer buffer, int offset, int length) {
         if (tracking) {
@@ -147,6 +148,10 @@ final class DurableApplier implements AutoCloseable {
         }
         if (index <= applied) {
             return; // delivered again (an overlap after a reconnect): already applied in this process
+        }
+        if (index != applied + 1 && applied >= 0
+                && Bootstrapper.ROLL_CYCLE.toCycle(index) == Bootstrapper.ROLL_CYCLE.toCycle(applied)) {
+            throw new StreamGapException(applied, index);
         }
         boolean exchange = isExchange(buffer, offset, length);
         if (exchange) {

@@ -108,7 +108,13 @@ final class MirrorSession {
                 ack(client, applier);
                 return End.STOPPED;
             }
-            int n = handoff.drain(sink, DRAIN_LIMIT);
+            int n;
+            try {
+                n = handoff.drain(sink, DRAIN_LIMIT);
+            } catch (StreamGapException e) {
+                disconnectCause = e;
+                return End.DISCONNECTED;
+            }
             if (applier.flushDue(batchNanos)) {
                 ackDurable(client, applier.flushInBackground(), applier);
             }

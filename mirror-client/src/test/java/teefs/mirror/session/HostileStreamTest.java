@@ -222,4 +222,20 @@ class HostileStreamTest {
         assertThat(e).as("a connection cut mid-frame is a network failure: reconnect, never apply half").isNull();
         assertThat(target.resolve("half")).doesNotExist();
     }
+
+    @Test
+    void aBatchLeavingOutRecordsIsNotAppliedAndTheMirrorReconnects() throws Exception {
+        MirrorException e = runAgainst(c -> {
+            try {
+                send(c, WireFormat.KIND_RECORDS, batch(FIRST, new Journal().mkdir("first", 0755).frames()));
+                // FIRST + 1 and FIRST + 2 never come: a stream with a hole, in the same queue cycle
+                send(c, WireFormat.KIND_RECORDS, batch(FIRST + 3, new Journal().mkdir("after-a-hole", 0755).frames()));
+            } catch (IOException ex) {
+                throw new RuntimeException(ex);
+            }
+        }, false);
+        assertThat(e).as("records lost on the way are a broken connection: connect again, never skip").isNull();
+        assertThat(target.resolve("first")).isDirectory();
+        assertThat(target.resolve("after-a-hole")).doesNotExist();
+    }
 }

@@ -131,6 +131,12 @@ final class LiveSource {
         }
     }
 
+    /** Applies the record at list position {@code position} through {@code applier} as index {@code index}. */
+    void applyAs(DurableApplier applier, long position, long index) {
+        byte[] f = frames.get((int) position);
+        applier.accept(index, new UnsafeBuffer(f), 0, f.length);
+    }
+
     /** Applies records [from, to] through {@code applier}, with their list positions as indexes. */
     void applyTo(DurableApplier applier, long from, long to) {
         for (long i = from; i <= to; i++) {
