@@ -39,6 +39,8 @@ public interface LibC {
     /** Flushes the whole filesystem holding {@code fd} (a mirror's batched durability point). */
     @SaveError int syncfs(int fd);
     @SaveError int fallocate(int fd, int mode, long offset, long length);
+    /** Advice on a mapping of this process ({@code address} page-aligned). */
+    @SaveError int madvise(long address, long length, int advice);
 
     @SaveError int mkdir(String path, int mode);
     @SaveError int mkdirat(int dirfd, String path, int mode);

@@ -52,6 +52,9 @@ public final class Posix {
     public static final int FALLOC_FL_KEEP_SIZE = 1;
     public static final int FALLOC_FL_PUNCH_HOLE = 2;
 
+    /** madvise(2): no read-ahead when a page of the mapping faults in. */
+    public static final int MADV_RANDOM = 1;
+
     public static final int XATTR_CREATE = 1;
     public static final int XATTR_REPLACE = 2;
 

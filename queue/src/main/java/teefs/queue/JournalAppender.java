@@ -48,6 +48,7 @@ public final class JournalAppender implements AutoCloseable {
 
     private final JournalQueue queue;
     private final ExcerptAppender appender;
+    private final MappingAdvice mappingAdvice = new MappingAdvice();
     private final AppendOptions options;
     private final FileStore fileStore;
     /** The queue directory, for fstatvfs: no path walk and no allocation per mutation; -1 falls back to fileStore. */
@@ -149,6 +150,7 @@ public final class JournalAppender implements AutoCloseable {
         DocumentContext dc = appender.writingDocument();
         try {
             Bytes<?> bytes = dc.wire().bytes();
+            mappingAdvice.noReadAhead(bytes.bytesStore());
             copy(head, headOffset, headLength, bytes);
             if (bodyLength > 0) {
                 copy(body, bodyOffset, bodyLength, bytes);
