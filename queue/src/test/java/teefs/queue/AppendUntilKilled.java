@@ -11,8 +11,9 @@ import teefs.protocol.RecordHeader;
 
 /**
  * A writer for {@link KilledAppenderTest}, in a JVM of its own: {@code AppendUntilKilled QUEUE_DIR COUNT} appends
- * COUNT WRITE records as fast as it can, each carrying its id ({@code pid << 32 | n}) in the file-offset field, half
- * of them small (inline), half large enough for the side file, then waits to be killed. Prints READY after the first.
+ * COUNT WRITE records (COUNT 0: until it is killed) as fast as it can, each carrying its id ({@code pid << 32 | n})
+ * in the file-offset field, half of them small (inline), half large enough for the side file, then waits to be
+ * killed. Prints READY after the first.
  */
 public final class AppendUntilKilled {
     private AppendUntilKilled() {
@@ -31,9 +32,9 @@ public final class AppendUntilKilled {
         }
         try (JournalQueue queue = JournalQueue.openOrCreate(dir);
              JournalAppender appender = queue.appender(new AppendOptions(SyncLevel.NONE, 100, 0))) {
-            for (int n = 0; n < count; n++) {
+            for (int n = 0; count == 0 || n < count; n++) {
                 int length = random.nextBoolean() ? 1 + random.nextInt(2048)
-                        : JournalAppender.SIDE_DATA_THRESHOLD + random.nextInt(16 * 1024);
+                        : JournalAppender.SIDE_DATA_THRESHOLD + random.nextInt(8 * 1024);
                 appender.reserve(length + 256);
                 int headLength = encoder.wrap(head, 0).writeHead(1, pid << 32 | n, 1_700_000_000L, 0, data, 0,
                         length);
