@@ -59,7 +59,8 @@ public final class BroadcastClient implements AutoCloseable {
         try {
             return connect(options, listener, group, true);
         } catch (RuntimeException e) {
-            group.shutdownGracefully(0, 1, TimeUnit.SECONDS);
+            // waited for, as close() does: a connection given up here must not deliver a record after this returns
+            group.shutdownGracefully(0, 1, TimeUnit.SECONDS).awaitUninterruptibly(5, TimeUnit.SECONDS);
             throw e;
         }
     }
@@ -111,17 +112,17 @@ public final class BroadcastClient implements AutoCloseable {
             Welcome w = welcome.get(options.connectTimeout().toMillis(), TimeUnit.MILLISECONDS);
             return new BroadcastClient(channel, group, ownsGroup, handler, w);
         } catch (ExecutionException e) {
-            channel.close();
+            channel.close().awaitUninterruptibly(5, TimeUnit.SECONDS);
             if (e.getCause() instanceof BroadcastClientException bce) {
                 throw bce;
             }
             throw new BroadcastClientException("handshake with " + options.address() + " failed: " + e.getCause(), e.getCause());
         } catch (TimeoutException e) {
-            channel.close();
+            channel.close().awaitUninterruptibly(5, TimeUnit.SECONDS);
             throw new BroadcastClientException("no welcome from " + options.address() + " within "
                     + options.connectTimeout().toMillis() + " ms");
         } catch (InterruptedException e) {
-            channel.close();
+            channel.close().awaitUninterruptibly(5, TimeUnit.SECONDS);
             Thread.currentThread().interrupt();
             throw new BroadcastClientException("interrupted while connecting to " + options.address());
         }
