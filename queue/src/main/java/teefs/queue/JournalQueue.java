@@ -50,8 +50,7 @@ public final class JournalQueue implements AutoCloseable {
     public static final String ID_FILE = "teefs-queue.id";
     /** Name suffix of the per-cycle side files holding large WRITEs' data: {@code <cycle>.teefs-data}. */
     public static final String SIDE_DATA_SUFFIX = ".teefs-data";
-    /** Queue files roll hourly: retention trims whole hours, and each cycle starts with a checkpoint. */
-    static final RollCycles ROLL_CYCLE = RollCycles.FAST_HOURLY;
+    static final RollCycles ROLL_CYCLE = QueueIndexes.ROLL_CYCLE;
     /** Chronicle's file of the queue's own metadata (directory listing, locks), memory-mapped like a cycle file. */
     static final String METADATA_FILE = SingleChronicleQueue.QUEUE_METADATA_FILE;
 
@@ -247,7 +246,7 @@ public final class JournalQueue implements AutoCloseable {
 
     /** The cycle an index belongs to. */
     public int cycleOf(long index) {
-        return ROLL_CYCLE.toCycle(index);
+        return QueueIndexes.cycle(index);
     }
 
     /**

@@ -5,8 +5,6 @@ import java.util.function.LongSupplier;
 
 import org.agrona.DirectBuffer;
 
-import net.openhft.chronicle.queue.RollCycles;
-
 import teefs.mirror.apply.ApplyEngine;
 import teefs.mirror.apply.ApplyException;
 import teefs.protocol.MalformedRecordException;
@@ -14,6 +12,7 @@ import teefs.protocol.RecordDecoder;
 import teefs.protocol.RecordType;
 import teefs.queue.JournalQueue;
 import teefs.queue.JournalReader;
+import teefs.queue.QueueIndexes;
 import teefs.queue.RecordConsumer;
 
 /**
@@ -29,8 +28,6 @@ import teefs.queue.RecordConsumer;
  * <p>Not thread-safe: one thread runs a replayer, and owns its engine while it runs.
  */
 public final class QueueReplayer {
-    /** Where the queue's cycles come from; checked against the queue at run time (see {@link #cycleStart}). */
-    private static final RollCycles ROLL_CYCLE = RollCycles.FAST_HOURLY;
     public static final long DEFAULT_PROGRESS_NANOS = 5_000_000_000L;
 
     private final JournalQueue queue;
@@ -198,8 +195,8 @@ public final class QueueReplayer {
         if (queue.cycleOf(first) == cycle) {
             return first;
         }
-        long index = ROLL_CYCLE.toIndex(cycle, 0);
-        // the queue module owns its roll cycle; if it changed, fall back to a scan from the first record
+        long index = QueueIndexes.firstOf(cycle);
+        // checked against the queue itself: a layout it does not share falls back to a scan from the first record
         return queue.cycleOf(index) == cycle ? index : -1;
     }
 

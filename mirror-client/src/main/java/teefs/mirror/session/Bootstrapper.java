@@ -7,14 +7,13 @@ import java.util.Map;
 import java.util.concurrent.TimeUnit;
 import java.util.function.BooleanSupplier;
 
-import net.openhft.chronicle.queue.RollCycles;
-
 import teefs.broadcast.client.BroadcastClientException;
 import teefs.broadcast.client.ClientOptions;
 import teefs.broadcast.client.ClientTlsException;
 import teefs.broadcast.client.RefusedException;
 import teefs.broadcast.client.StatusClient;
 import teefs.protocol.control.StatusReply;
+import teefs.queue.QueueIndexes;
 
 /**
  * Makes a mirror from nothing (or from a drive that fell out of the journal's retention, or a replaced one):
@@ -46,8 +45,6 @@ public final class Bootstrapper {
     private static final int RSYNC_PARTIAL = SourceCopy.PARTIAL;
     /** Copies attempted while files vanish under rsync. */
     private static final int MAX_PASSES = 10;
-    /** The queue module's roll cycle (teefs.queue.JournalQueue): index = cycle << 32 | sequence. */
-    static final RollCycles ROLL_CYCLE = RollCycles.FAST_HOURLY;
 
     private final MirrorOptions options;
     private final SourceCopy source;
@@ -188,7 +185,7 @@ public final class Bootstrapper {
         if (restatement > 0 && restatement <= head && restatement >= first) {
             return restatement;
         }
-        long cycleStart = ROLL_CYCLE.toIndex(ROLL_CYCLE.toCycle(head), 0);
+        long cycleStart = QueueIndexes.firstOf(QueueIndexes.cycle(head));
         return first >= 0 && first > cycleStart && first <= head ? first : cycleStart;
     }
 

@@ -14,6 +14,7 @@ import teefs.protocol.MalformedRecordException;
 import teefs.protocol.RecordDecoder;
 import teefs.protocol.RecordHeader;
 import teefs.protocol.RecordType;
+import teefs.queue.QueueIndexes;
 
 /**
  * The apply engine plus the bookkeeping that makes resume exact: which index was applied last, when TARGET was last
@@ -149,8 +150,7 @@ final class DurableApplier implements AutoCloseable {
         if (index <= applied) {
             return; // delivered again (an overlap after a reconnect): already applied in this process
         }
-        if (index != applied + 1 && applied >= 0
-                && Bootstrapper.ROLL_CYCLE.toCycle(index) == Bootstrapper.ROLL_CYCLE.toCycle(applied)) {
+        if (index != applied + 1 && applied >= 0 && QueueIndexes.cycle(index) == QueueIndexes.cycle(applied)) {
             throw new StreamGapException(applied, index);
         }
         boolean exchange = isExchange(buffer, offset, length);
@@ -161,11 +161,11 @@ final class DurableApplier implements AutoCloseable {
         applied = index;
         if (repair != null) {
             repair.recordApplied(index, RecordType.fromCode(buffer.getByte(offset + RecordHeader.TYPE_OFFSET) & 0xFF));
-        }
-        if (repair != null && repair.closedAfter(applied)) {
-            // past the window and its marks (asking the server for the head after the last repair, once): the audit
-            // and the close come now, not at the next flush
-            closeWindowOnceAudited();
+            if (repair.closedAfter(applied)) {
+                // past the window and its marks (asking the server for the head after the last repair, once): the
+                // audit and the close come now, not at the next flush
+                closeWindowOnceAudited();
+            }
         }
         markDirty();
         if (exchange || sync == SyncMode.ALWAYS) {
