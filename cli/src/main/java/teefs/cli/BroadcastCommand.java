@@ -35,9 +35,10 @@ import teefs.broadcast.server.RetentionPolicy;
                 + "then needs both). Clients trust the server with --server-cert (a copy of DIR/server.crt).",
             "",
             "Examples:",
-            "  teefs broadcast --queue /var/lib/teefs/queue --listen unix:/run/teefs/teefs.sock "
-                + "--listen tcp://127.0.0.1:7070 --metrics tcp://127.0.0.1:9407",
-            "  teefs broadcast        # serves teefs-data/queue on unix:teefs-data/teefs.sock",
+            "  teefs broadcast --queue /var/lib/teefs/queue \\",
+            "      --listen unix:/run/teefs/teefs.sock --listen tcp://127.0.0.1:7070 \\",
+            "      --metrics tcp://127.0.0.1:9407",
+            "  teefs broadcast     # serves teefs-data/queue on unix:teefs-data/teefs.sock",
         })
 final class BroadcastCommand implements Callable<Integer> {
     @Option(names = "--queue", paramLabel = "QUEUE", defaultValue = "teefs-data/queue",

@@ -19,9 +19,9 @@ import teefs.queue.JournalReader;
         description = {
             "Print the journal's records, one per line: index, type, handle, path(s), offset, length, mode, times.",
             "",
-            "Example:",
+            "Examples:",
             "  teefs dump --queue teefs-data/queue --follow",
-            "  teefs dump --queue teefs-data/queue --from 2141986089861121 --until 2141986089861130",
+            "  teefs dump --queue q --from 2141986089861121 --until 2141986089861130",
         })
 final class DumpCommand implements Callable<Integer> {
     @Option(names = "--queue", paramLabel = "QUEUE", defaultValue = "teefs-data/queue",

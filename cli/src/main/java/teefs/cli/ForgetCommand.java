@@ -38,9 +38,10 @@ import teefs.protocol.control.ForgetReply;
             "Exit status: 0 forgotten, 1 server unreachable or refused (the message says why), 2 usage error.",
             "",
             "Examples:",
-            "  teefs forget disk2                       # the server on unix:teefs-data/teefs.sock",
+            "  teefs forget disk2                 # the server on unix:teefs-data/teefs.sock",
             "  teefs forget --server unix:/run/teefs/teefs.sock disk2",
-            "  teefs forget --server tcp://backup:7070 --server-cert keys/server.crt --token-file keys/token disk2",
+            "  teefs forget --server tcp://backup:7070 --server-cert keys/server.crt \\",
+            "      --token-file keys/token disk2",
         })
 final class ForgetCommand implements Callable<Integer> {
     @Spec

@@ -27,8 +27,9 @@ import teefs.queue.SyncLevel;
                 + "in flight and mounts again. A MOUNT left sealed (chattr +i) by a 'teefs up' that is gone is unsealed; "
                 + "a live mount at MOUNT is refused and left alone.",
             "",
-            "Example:",
-            "  teefs journal --store /srv/landing --mount /mnt/landing --queue /var/lib/teefs/queue",
+            "Examples:",
+            "  teefs journal --store /srv/landing --mount /mnt/landing \\",
+            "      --queue /var/lib/teefs/queue",
             "  teefs journal          # ./teefs-data/{store,mount,queue}",
         })
 final class JournalCommand implements Callable<Integer> {

@@ -72,6 +72,7 @@ public final class Main implements Runnable {
             }
         });
         cli.setExecutionExceptionHandler(new UserErrorHandler());
+        cli.setParameterExceptionHandler(new UsageErrorHandler());
         return cli;
     }
 

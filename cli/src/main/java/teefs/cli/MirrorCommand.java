@@ -39,11 +39,13 @@ import teefs.mirror.session.SyncMode;
                     + " 4 no usable position for this queue: run with --bootstrap.",
             "",
             "Examples:",
-            "  teefs mirror --connect unix:/run/teefs/teefs.sock --target /pool/disk1 --bootstrap --source /srv/store",
+            "  teefs mirror --connect unix:/run/teefs/teefs.sock --target /pool/disk1 \\",
+            "      --bootstrap --source /srv/store",
             "  teefs mirror --connect unix:/run/teefs/teefs.sock --target /pool/disk1",
             "  teefs mirror --connect tcp://127.0.0.1:7070 --target /pool/disk2 --sync always",
-            "  teefs mirror --connect tcp://backup.lan:7070 --target /pool/disk3 --server-cert keys/server.crt \\",
-            "      --token-file keys/token --client-cert keys/disk3.crt --client-key keys/disk3.key",
+            "  teefs mirror --connect tcp://backup.lan:7070 --target /pool/disk3 \\",
+            "      --server-cert keys/server.crt --token-file keys/token \\",
+            "      --client-cert keys/disk3.crt --client-key keys/disk3.key",
             "",
             "Off loopback the server requires TLS: trust it with --server-cert (a copy of its server.crt) or"
                     + " --server-ca, and present what it requires: --token-file, and/or --client-cert and"

@@ -31,7 +31,8 @@ import teefs.protocol.control.StatusReply;
             "",
             "Examples:",
             "  teefs status --server unix:/run/teefs/teefs.sock",
-            "  teefs status --server tcp://backup:7070 --server-cert keys/server.crt --token-file keys/token",
+            "  teefs status --server tcp://backup:7070 --server-cert keys/server.crt \\",
+            "      --token-file keys/token",
         })
 final class StatusCommand implements Callable<Integer> {
     private static final DateTimeFormatter TIME = DateTimeFormatter.ofPattern("yyyy-MM-dd HH:mm:ss").withZone(ZoneId.systemDefault());

@@ -58,6 +58,46 @@ class MainTest {
         assertThat(own.out).contains("Usage: teefs replay");
     }
 
+    @Test
+    void aUsageMistakeNamesItselfAndTheSynopsisNotTheWholeHelp() {
+        Output missing = run("mirror");
+        assertThat(missing.code).isEqualTo(2);
+        assertThat(missing.err.lines().findFirst()).hasValue(
+                "teefs mirror: Missing required options: '--connect=ADDR', '--target=DIR'");
+        assertThat(missing.err).contains("Usage: teefs mirror [-hV] [--bootstrap]")
+                .contains("Run 'teefs mirror --help' for what each option does, with examples.")
+                .doesNotContain("Examples:").doesNotContain("Exit status");
+        assertThat(missing.out).isEmpty();
+
+        Output unknown = run("verify", "--quik", "a", "b");
+        assertThat(unknown.code).isEqualTo(2);
+        assertThat(unknown.err).startsWith("teefs verify: Unknown option: '--quik'")
+                .contains("--quick").contains("Usage: teefs verify");
+
+        Output typo = run("mirorr");
+        assertThat(typo.err).startsWith("teefs: Unmatched argument at index 0: 'mirorr'")
+                .contains("mirror").contains("Run 'teefs --help' for the commands");
+    }
+
+    /** picocli wraps help at 80 columns: an example longer than that would go on at column 0, unreadable. */
+    @Test
+    void everyExampleFitsTheHelpsWidth() {
+        for (String name : Main.SUBCOMMANDS.keySet()) {
+            if (name.equals("help") || name.equals("cds-training")) {
+                continue;
+            }
+            String help = run(name, "--help").out;
+            int at = help.indexOf("Examples:\n");
+            assertThat(at).as(name + " --help has examples").isPositive();
+            for (String line : help.substring(at + "Examples:\n".length()).split("\n")) {
+                if (line.isEmpty() || line.startsWith("      --") || line.startsWith("  -")) {
+                    break; // the end of the examples: a blank line or the options
+                }
+                assertThat(line).as("an example line of teefs " + name + " --help").startsWith("  ");
+            }
+        }
+    }
+
     private static Output run(String... args) {
         StringWriter out = new StringWriter();
         StringWriter err = new StringWriter();

@@ -34,7 +34,7 @@ import teefs.cli.UserError;
             "Examples:",
             "  teefs up",
             "  teefs up --config /etc/teefs/teefs.toml",
-            "  teefs up --config teefs.toml --check     # validate and print the command of each role",
+            "  teefs up --config teefs.toml --check   # check it, print each role's command",
         })
 public final class UpCommand implements Callable<Integer> {
     @Option(names = "--config", paramLabel = "FILE", description = "TOML config (see docs/teefs.example.toml). "
