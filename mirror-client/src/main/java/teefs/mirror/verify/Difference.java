@@ -13,6 +13,11 @@ public record Difference(String path, Kind kind, String detail) {
 
     @Override
     public String toString() {
-        return path + ": " + kind.name().toLowerCase(java.util.Locale.ROOT).replace('_', ' ') + ": " + detail;
+        // the trees are A and B wherever verify names them: "only in A", not "only in a"
+        String label = kind.name().toLowerCase(java.util.Locale.ROOT).replace('_', ' ');
+        if (kind == Kind.ONLY_IN_A || kind == Kind.ONLY_IN_B) {
+            label = label.substring(0, label.length() - 1) + kind.name().charAt(kind.name().length() - 1);
+        }
+        return path + ": " + label + ": " + detail;
     }
 }

@@ -84,7 +84,7 @@ class TreeVerifierTest {
         setMtime(a, 1_600_000_000L, 123_456_789L);
         List<Difference> d = compare();
         assertThat(d).extracting(Difference::toString)
-                .containsExactly("extra: only in b: directory", "pipe: only in b: fifo");
+                .containsExactly("extra: only in B: directory", "pipe: only in B: fifo");
     }
 
     @Test
