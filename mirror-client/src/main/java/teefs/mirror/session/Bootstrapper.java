@@ -56,6 +56,11 @@ public final class Bootstrapper {
             throw new IllegalArgumentException("--bootstrap needs --source STORE (a directory, or an rsync URL such"
                     + " as host:/srv/store or rsync://host/module)");
         }
+        if (SourceCopy.isLocal(source) && !Files.isDirectory(Path.of(source))) {
+            // rsync would fail on it ten times over, each "code 23", before saying so
+            throw new IllegalArgumentException("--source " + source + " is not a directory: give the journal's STORE"
+                    + " (or an rsync URL such as host:/srv/store), mounted");
+        }
         this.options = options;
         this.source = new SourceCopy(source, options.target(), stopRequested);
         this.log = log;
