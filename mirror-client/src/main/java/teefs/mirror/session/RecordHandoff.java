@@ -2,6 +2,7 @@ package teefs.mirror.session;
 
 import java.lang.invoke.VarHandle;
 import java.nio.ByteBuffer;
+import java.util.concurrent.atomic.AtomicReference;
 import java.util.concurrent.locks.LockSupport;
 
 import org.agrona.DirectBuffer;
@@ -45,7 +46,11 @@ final class RecordHandoff {
     private final Thread consumer;
     private volatile boolean consumerParked;
     private volatile boolean closed;
-    private volatile Throwable closeCause;
+    /**
+     * The end of a connection, with the session it ended: one reference, so a close that checked its session just
+     * before {@link #reopen} cannot land in the session after it (a spurious reconnect).
+     */
+    private final AtomicReference<End> end = new AtomicReference<>();
     /** The current session; written by the consumer only. */
     private volatile int session;
 
@@ -97,18 +102,24 @@ final class RecordHandoff {
 
     /** Any thread: the connection of session {@code from} ended; the consumer sees it once the ring is drained. */
     void connectionClosed(int from, Throwable cause) {
-        if (from != session) {
-            return; // a connection of an earlier session: this one goes on
-        }
-        if (closeCause == null) {
-            closeCause = cause;
-        }
+        Throwable why = cause != null ? cause : new IllegalStateException("the connection closed");
+        End seen;
+        do {
+            seen = end.get();
+            if (from != session || (seen != null && seen.session - from >= 0)) {
+                return; // a connection of an earlier session (this one goes on), or this session's end is known
+            }
+        } while (!end.compareAndSet(seen, new End(from, why)));
         LockSupport.unpark(consumer);
     }
 
-    /** Why the connection ended, or null while it is up. */
+    /** Why the current session's connection ended, or null while it is up. */
     Throwable closeCause() {
-        return closeCause;
+        End e = end.get();
+        return e != null && e.session == session ? e.cause : null;
+    }
+
+    private record End(int session, Throwable cause) {
     }
 
     /** Consumer: hands up to {@code limit} records to {@code handler} as (index, buffer, offset, length). */
@@ -136,7 +147,7 @@ final class RecordHandoff {
     /** Consumer: parks up to {@code nanos} unless a record or a close is already there. */
     void awaitWork(long nanos) {
         consumerParked = true;
-        if (ring.size() == 0 && closeCause == null && !closed) {
+        if (ring.size() == 0 && closeCause() == null && !closed) {
             LockSupport.parkNanos(this, nanos);
         }
         consumerParked = false;
@@ -154,8 +165,7 @@ final class RecordHandoff {
         while (ring.read((t, b, o, l) -> { }, Integer.MAX_VALUE) > 0) {
             // discard what the last connection left
         }
-        closeCause = null;
-        closed = false;
+        closed = false; // an end recorded for an earlier session no longer counts: closeCause() compares
         return next;
     }
 
