@@ -2,6 +2,7 @@ package teefs.it;
 
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
@@ -36,5 +37,15 @@ final class Shell {
             throw new AssertionError("exit " + process.exitValue() + " from: " + script + "\n" + text);
         }
         return text;
+    }
+
+    /** Whether {@code program} is an executable in a directory of PATH. */
+    static boolean onPath(String program) {
+        for (String dir : System.getenv().getOrDefault("PATH", "").split(":")) {
+            if (!dir.isEmpty() && Files.isExecutable(Path.of(dir, program))) {
+                return true;
+            }
+        }
+        return false;
     }
 }

@@ -12,6 +12,7 @@ import teefs.broadcast.client.ClientOptions;
 import teefs.broadcast.client.ClientTlsException;
 import teefs.broadcast.client.RefusedException;
 import teefs.broadcast.client.StatusClient;
+import teefs.mirror.apply.TargetUnavailableException;
 import teefs.protocol.control.StatusReply;
 import teefs.queue.QueueIndexes;
 
@@ -25,6 +26,8 @@ import teefs.queue.QueueIndexes;
  *       data would be under neither name, and the journal after H holds only the rename);</li>
  *   <li>asks the server for its head index again: E, the end of the bootstrap window;</li>
  *   <li>restates the directories' times when the last copy saw files vanish (rsync then leaves them unset);</li>
+ *   <li>makes the copy durable (syncfs of TARGET, unless {@code --sync none}): the position saved next says the copy
+ *       is there, and must not outlive it in a power cut;</li>
  *   <li>saves a position that streams from H: the records from the start of H's queue cycle (a CHECKPOINT) up to H
  *       are read for the open-file handles only, the records from H on are applied; and the window [H, E] with
  *       SOURCE, so that the records of the window are applied with repairs, even after a restart.</li>
@@ -138,6 +141,7 @@ public final class Bootstrapper {
                 : new MirrorState(status.getQueueId(), head - 1, trackFrom(head, status.getFirstIndex(),
                         status.getRestatementIndex()), Map.of(),
                         window);
+        makeCopyDurable();
         store.save(state, true);
         log.line(String.format("bootstrap: copy done in %.1f s; streaming from index %d (writes made during the"
                 + " copy are replayed from there%s)", (System.nanoTime() - started) / 1e9, Math.max(head, 0),
@@ -192,6 +196,28 @@ public final class Bootstrapper {
         }
         long cycleStart = QueueIndexes.firstOf(QueueIndexes.cycle(head));
         return first >= 0 && first > cycleStart && first <= head ? first : cycleStart;
+    }
+
+    /**
+     * syncfs(TARGET) before the position is saved: the saved state says the copy is there, and a power cut must not
+     * leave a state that outlived the copy's data in the page cache. Not with {@code --sync none}, which never syncs.
+     */
+    private void makeCopyDurable() {
+        if (options.sync() == SyncMode.NONE) {
+            return;
+        }
+        long started = System.nanoTime();
+        try (TargetSync sync = new TargetSync(options.target())) {
+            sync.sync();
+        } catch (TargetUnavailableException e) {
+            throw new MirrorException(MirrorException.MUST_BOOTSTRAP, "the copy on " + options.target()
+                    + " could not be made durable (" + e.getMessage() + "): run with --bootstrap again once the"
+                    + " drive is healthy", e);
+        }
+        long millis = (System.nanoTime() - started) / 1_000_000;
+        if (millis >= 1000) {
+            log.line("bootstrap: the copy took " + millis + " ms to reach the drive (syncfs)");
+        }
     }
 
     private StatusReply status() throws InterruptedException {
