@@ -83,6 +83,7 @@ public interface LibC {
     @SaveError int statvfs(String path, Pointer buf);
     @SaveError int fstatvfs(int fd, @Out byte[] buf);
     @SaveError int fstatat(int dirfd, String path, Pointer statbuf, int flags);
+    @SaveError int statx(int dirfd, String path, int flags, int mask, @Out byte[] statxbuf);
 
     @SaveError int lsetxattr(String path, String name, @In byte[] value, long size, int flags);
     @SaveError int lsetxattr(String path, String name, Pointer value, long size, int flags);

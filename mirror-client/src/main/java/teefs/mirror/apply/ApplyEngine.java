@@ -92,6 +92,15 @@ public final class ApplyEngine implements AutoCloseable {
         guard.forgetDirectories();
     }
 
+    /**
+     * Throws {@link TargetUnavailableException} when TARGET's path no longer names the directory this engine writes
+     * into: removed, or its drive unmounted (even lazily: writes would go on into a detached filesystem, without one
+     * error) or replaced. A position must not be saved for records applied there.
+     */
+    public void checkTarget() {
+        guard.checkAlive(null);
+    }
+
     /** Applies a record already validated by {@code record.wrap(...)}. */
     public void apply(long index, RecordDecoder record) {
         RecordType type = record.type();

@@ -52,6 +52,10 @@ public class ApplyException extends RuntimeException {
     }
 
     private static String describe(long index, String type, String path, String reason) {
+        if (index == NO_INDEX && type == null) {
+            // about TARGET itself (gone, replaced, failing), not one record: no "cannot apply record" before it
+            return path == null ? reason : "'" + path + "': " + reason;
+        }
         StringBuilder b = new StringBuilder("cannot apply record");
         if (index != NO_INDEX) {
             b.append(" #").append(index);

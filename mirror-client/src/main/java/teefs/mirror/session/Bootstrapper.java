@@ -136,11 +136,12 @@ public final class Bootstrapper {
             return false;
         }
         BootstrapWindow window = end < 0 ? null : new BootstrapWindow(end, source.source(), Map.of());
+        TargetIdentity copiedInto = TargetIdentity.of(options.target());
         MirrorState state = head < 0
-                ? new MirrorState(status.getQueueId(), MirrorState.NONE, MirrorState.NONE, Map.of(), window)
+                ? new MirrorState(status.getQueueId(), MirrorState.NONE, MirrorState.NONE, Map.of(), window,
+                        copiedInto)
                 : new MirrorState(status.getQueueId(), head - 1, trackFrom(head, status.getFirstIndex(),
-                        status.getRestatementIndex()), Map.of(),
-                        window);
+                        status.getRestatementIndex()), Map.of(), window, copiedInto);
         makeCopyDurable();
         store.save(state, true);
         log.line(String.format("bootstrap: copy done in %.1f s; streaming from index %d (writes made during the"

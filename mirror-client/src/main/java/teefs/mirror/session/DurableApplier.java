@@ -9,6 +9,7 @@ import org.agrona.DirectBuffer;
 import teefs.broadcast.client.ClientOptions;
 import teefs.mirror.apply.ApplyEngine;
 import teefs.mirror.apply.ApplyException;
+import teefs.mirror.apply.TargetUnavailableException;
 import teefs.posix.Posix;
 import teefs.protocol.MalformedRecordException;
 import teefs.protocol.RecordDecoder;
@@ -74,12 +75,21 @@ final class DurableApplier implements AutoCloseable {
         this.log = log;
         this.sync = sync;
         this.nanoClock = nanoClock;
-        this.saved = start;
         this.applied = start.lastApplied();
         this.tracking = start.tracking();
         ApplyEngine e = ApplyEngine.open(target);
         TargetSync s = null;
         try {
+            TargetIdentity here = TargetIdentity.of(target);
+            if (start.target() != null && !start.target().sameDirectory(here)) {
+                throw new TargetUnavailableException(null, "the target directory " + target + " is not"
+                        + " the one this mirror's position was saved for (that was " + start.target() + "; this is "
+                        + here + "). If its drive is not mounted, mount it: the mirror goes on by itself. If it is a"
+                        + " new or replaced drive, stop the mirror and run it with --bootstrap --source STORE",
+                        Posix.ENODEV);
+            }
+            // a state of a teefs that did not note the directory: this one, from the next save on
+            this.saved = start.target() == null ? start.withTarget(here) : start;
             s = new TargetSync(target);
             if (!tracking) {
                 e.restoreHandles(start.handles());
@@ -279,6 +289,7 @@ final class DurableApplier implements AutoCloseable {
      * from here on counts as not flushed.
      */
     private MirrorState nextState() {
+        engine.checkTarget(); // never a position for records applied into a drive unmounted meanwhile
         BootstrapWindow window = repair == null ? null : repair.window(applied);
         while (repair != null && window == null && !closeWindowOnceAudited()) {
             window = repair.window(applied); // the audit's copies keep it open, unless nothing came meanwhile

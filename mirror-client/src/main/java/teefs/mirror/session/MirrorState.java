@@ -16,14 +16,21 @@ import java.util.TreeMap;
  * @param trackFrom   first index to read for handles only, or -1 when the handle table below is complete
  * @param handles     handle → path as the apply engine had them right after {@code lastApplied}
  * @param window      the bootstrap window still being applied, or null (none, or applied entirely)
+ * @param target      the directory the position was saved for, or null (a state saved before teefs noted it)
  */
 public record MirrorState(String queueId, long lastApplied, long trackFrom, Map<Integer, String> handles,
-                          BootstrapWindow window) {
+                          BootstrapWindow window, TargetIdentity target) {
     public static final long NONE = -1;
+
+    /** A state that names no directory (tests; states of older teefs). */
+    public MirrorState(String queueId, long lastApplied, long trackFrom, Map<Integer, String> handles,
+                       BootstrapWindow window) {
+        this(queueId, lastApplied, trackFrom, handles, window, null);
+    }
 
     /** A state outside any bootstrap window. */
     public MirrorState(String queueId, long lastApplied, long trackFrom, Map<Integer, String> handles) {
-        this(queueId, lastApplied, trackFrom, handles, null);
+        this(queueId, lastApplied, trackFrom, handles, null, null);
     }
 
     public MirrorState {
@@ -43,7 +50,12 @@ public record MirrorState(String queueId, long lastApplied, long trackFrom, Map<
 
     /** The state after applying up to {@code index}, inside bootstrap window {@code windowNow} (or null). */
     public MirrorState applied(long index, Map<Integer, String> handlesNow, BootstrapWindow windowNow) {
-        return new MirrorState(queueId, index, NONE, handlesNow, windowNow);
+        return new MirrorState(queueId, index, NONE, handlesNow, windowNow, target);
+    }
+
+    /** This state, saved for directory {@code now}. */
+    public MirrorState withTarget(TargetIdentity now) {
+        return new MirrorState(queueId, lastApplied, trackFrom, handles, window, now);
     }
 
     /** Whether records must be read (not applied) before the first record to apply. */

@@ -27,12 +27,15 @@ import java.util.zip.CRC32C;
  * <pre>
  *  "TEEFSMS1" (8 bytes) | version u32 = 1 or 2 | queue id (u16 length + UTF-8) | lastApplied i64 | trackFrom i64
  *  | handle count u32 | count × (handle u32, path length u32, path UTF-8)
- *  | version 2 only, the bootstrap window: end i64 | source length u32, source UTF-8
+ *  | version 3 only: parts u32 (bit 0: a bootstrap window follows; bit 1: TARGET's identity follows)
+ *  | version 2, or 3 with bit 0, the bootstrap window: end i64 | source length u32, source UTF-8
  *    | mark count u32 | count × (path length u32, path UTF-8, until i64)
+ *  | version 3 with bit 1, the directory it was saved for ({@link TargetIdentity}): inode i64 | birth seconds i64
+ *    (Long.MIN_VALUE: none kept) | birth nanoseconds i32
  *  | CRC32C u32 of all bytes before
  * </pre>
- * Big-endian (Java's DataOutput). A state without a bootstrap window is written as version 1, which teefs before
- * the window read too. A file with another magic or version, a wrong CRC or trailing bytes is refused.
+ * Big-endian (Java's DataOutput). A state that names no directory is written as version 1 or 2, which teefs before
+ * version 3 read too. A file with another magic or version, a wrong CRC or trailing bytes is refused.
  *
  * <p>Not thread-safe: the mirror thread owns it.
  */
@@ -40,6 +43,9 @@ public final class StateStore {
     private static final byte[] MAGIC = "TEEFSMS1".getBytes(StandardCharsets.US_ASCII);
     private static final int VERSION = 1;
     private static final int VERSION_WINDOW = 2;
+    private static final int VERSION_PARTS = 3;
+    private static final int PART_WINDOW = 1;
+    private static final int PART_TARGET = 2;
 
     private final Path file;
     private final Path temp;
@@ -131,7 +137,8 @@ public final class StateStore {
             ByteArrayOutputStream bytes = new ByteArrayOutputStream(256);
             DataOutputStream out = new DataOutputStream(bytes);
             out.write(MAGIC);
-            out.writeInt(s.window() == null ? VERSION : VERSION_WINDOW);
+            int version = s.target() != null ? VERSION_PARTS : s.window() == null ? VERSION : VERSION_WINDOW;
+            out.writeInt(version);
             out.writeUTF(s.queueId());
             out.writeLong(s.lastApplied());
             out.writeLong(s.trackFrom());
@@ -139,6 +146,9 @@ public final class StateStore {
             for (Map.Entry<Integer, String> e : s.handles().entrySet()) {
                 out.writeInt(e.getKey());
                 writeString(out, e.getValue());
+            }
+            if (version == VERSION_PARTS) {
+                out.writeInt((s.window() == null ? 0 : PART_WINDOW) | PART_TARGET);
             }
             BootstrapWindow w = s.window();
             if (w != null) {
@@ -149,6 +159,12 @@ public final class StateStore {
                     writeString(out, e.getKey());
                     out.writeLong(e.getValue());
                 }
+            }
+            TargetIdentity t = s.target();
+            if (t != null) {
+                out.writeLong(t.ino());
+                out.writeLong(t.birthSec());
+                out.writeInt(t.birthNsec());
             }
             out.flush();
             CRC32C crc = new CRC32C();
@@ -177,8 +193,8 @@ public final class StateStore {
             throw new IOException("not a teefs mirror state");
         }
         int version = in.readInt();
-        if (version != VERSION && version != VERSION_WINDOW) {
-            throw new IOException("version " + version + ", this teefs reads " + VERSION + " and " + VERSION_WINDOW);
+        if (version != VERSION && version != VERSION_WINDOW && version != VERSION_PARTS) {
+            throw new IOException("version " + version + ", this teefs reads " + VERSION + " to " + VERSION_PARTS);
         }
         String queueId = in.readUTF();
         long lastApplied = in.readLong();
@@ -192,8 +208,12 @@ public final class StateStore {
             int handle = in.readInt();
             handles.put(handle, readString(in));
         }
+        int parts = version == VERSION_PARTS ? in.readInt() : version == VERSION_WINDOW ? PART_WINDOW : 0;
+        if ((parts & ~(PART_WINDOW | PART_TARGET)) != 0) {
+            throw new IOException("unknown parts 0x" + Integer.toHexString(parts));
+        }
         BootstrapWindow window = null;
-        if (version == VERSION_WINDOW) {
+        if ((parts & PART_WINDOW) != 0) {
             long end = in.readLong();
             String source = readString(in);
             int marks = in.readInt();
@@ -207,10 +227,14 @@ public final class StateStore {
             }
             window = new BootstrapWindow(end, source, paths);
         }
+        TargetIdentity target = null;
+        if ((parts & PART_TARGET) != 0) {
+            target = new TargetIdentity(in.readLong(), in.readLong(), in.readInt());
+        }
         if (in.read() != -1) {
             throw new EOFException("trailing bytes");
         }
-        return new MirrorState(queueId, lastApplied, trackFrom, handles, window);
+        return new MirrorState(queueId, lastApplied, trackFrom, handles, window, target);
     }
 
     private static void writeString(DataOutputStream out, String s) throws IOException {

@@ -92,4 +92,63 @@ class DurableApplierTest {
         assertThat(logText()).as("said once: the later writes all landed").containsOnlyOnce("found no file");
         assertThat(Files.readString(target.resolve("kept"))).isEqualTo("on both, and more");
     }
+
+    /**
+     * A drive unmounted under a running mirror (lazily: no write fails, they go on into the detached filesystem) or
+     * swapped: the path TARGET now names another directory. No position may be saved for what was applied meanwhile.
+     */
+    @Test
+    void noPositionIsSavedWhileTargetsPathNamesAnotherDirectory() throws Exception {
+        source.file("a", "before").file("b", "while the drive is away");
+        StateStore store = new StateStore(dir.resolve("state"));
+        try (DurableApplier applier = open(MirrorState.NONE)) {
+            source.applyTo(applier, 0, 0);
+            applier.flush();
+            long saved = store.load().orElseThrow().lastApplied();
+            assertThat(saved).isEqualTo(0);
+
+            Path away = Files.move(target, dir.resolve("unmounted-drive"));
+            Files.createDirectories(target); // the empty mount point it leaves
+            source.applyTo(applier, 1, source.last()); // still into the drive, through the open descriptors
+            assertThat(away.resolve("b")).exists();
+            assertThatThrownBy(applier::flush).isInstanceOf(teefs.mirror.apply.TargetUnavailableException.class)
+                    .hasMessageContaining("vanished or was replaced");
+            assertThat(store.load().orElseThrow().lastApplied()).as("the position stays where it was").isEqualTo(saved);
+        }
+    }
+
+    /**
+     * The position names the directory it was saved for: a mirror started on another one (the empty mount point of
+     * a drive that is not mounted, a new drive, a directory made anew) pauses, and goes on once the right one is back.
+     */
+    @Test
+    void aPositionSavedForAnotherDirectoryIsNotAppliedThere() throws Exception {
+        source.file("a", "on the first drive");
+        StateStore store = new StateStore(dir.resolve("state"));
+        StateLog log = new StateLog(new PrintStream(logBytes, true, StandardCharsets.UTF_8), "t");
+        store.save(new MirrorState(QUEUE, MirrorState.NONE, MirrorState.NONE, Map.of()), false);
+        try (DurableApplier applier = new DurableApplier(target, store, SyncMode.NONE, store.load().orElseThrow(),
+                System::nanoTime, null, log)) {
+            source.applyTo(applier, 0, source.last());
+            applier.flush();
+        }
+        MirrorState saved = store.load().orElseThrow();
+        assertThat(saved.target()).as("a state without a directory takes TARGET's at its next save")
+                .isEqualTo(TargetIdentity.of(target));
+
+        Path drive = Files.move(target, dir.resolve("drive-elsewhere"));
+        Files.createDirectories(target);
+        assertThatThrownBy(() -> new DurableApplier(target, store, SyncMode.NONE, saved, System::nanoTime, null, log))
+                .isInstanceOf(teefs.mirror.apply.TargetUnavailableException.class)
+                .hasMessageContaining("is not the one this mirror's position was saved for")
+                .hasMessageContaining("--bootstrap");
+        assertThat(target).isEmptyDirectory();
+
+        Files.delete(target);
+        Files.move(drive, target); // the drive is back (a rename keeps the inode and the birth time)
+        try (DurableApplier applier = new DurableApplier(target, store, SyncMode.NONE, saved, System::nanoTime, null,
+                log)) {
+            assertThat(applier.applied()).isEqualTo(saved.lastApplied());
+        }
+    }
 }

@@ -29,6 +29,45 @@ class StateStoreTest {
     }
 
     @Test
+    void theDirectorySavedForRoundTripsWithAndWithoutAWindowAndOlderVersionsStillLoad() throws Exception {
+        StateStore store = new StateStore(dir.resolve("state"));
+        TargetIdentity drive = new TargetIdentity(2, 1_763_942_400L, 123_456_789);
+        MirrorState plain = new MirrorState("q", 9, MirrorState.NONE, Map.of(3, "f"), null, drive);
+        store.save(plain, true);
+        assertThat(store.load()).contains(plain);
+        assertThat(store.load().orElseThrow().applied(10, Map.of()).target()).as("kept by each next state")
+                .isEqualTo(drive);
+        BootstrapWindow window = new BootstrapWindow(40, "/srv/store", Map.of("a/b", 41L));
+        MirrorState windowed = new MirrorState("q", 9, 3, Map.of(), window,
+                new TargetIdentity(77, TargetIdentity.NO_BIRTH, 0));
+        store.save(windowed, true);
+        assertThat(store.load()).contains(windowed);
+
+        // what an older teefs wrote (versions 1 and 2) loads, naming no directory
+        MirrorState old = new MirrorState("q", 9, MirrorState.NONE, Map.of(), window);
+        store.save(old, true);
+        assertThat(Files.readAllBytes(dir.resolve("state"))[11]).as("written as version 2").isEqualTo((byte) 2);
+        assertThat(store.load()).contains(old);
+        assertThat(store.load().orElseThrow().target()).isNull();
+    }
+
+    @Test
+    void aDirectoryIsTheSameUnderAnotherNameNotWhenMadeAnew() throws Exception {
+        Path a = Files.createDirectories(dir.resolve("a"));
+        TargetIdentity first = TargetIdentity.of(a);
+        Path renamed = Files.move(a, dir.resolve("renamed"));
+        assertThat(TargetIdentity.of(renamed).sameDirectory(first)).isTrue();
+        Files.delete(renamed);
+        Files.createDirectories(a);
+        assertThat(TargetIdentity.of(a).sameDirectory(first)).as("made anew: %s against %s", TargetIdentity.of(a),
+                first).isFalse();
+        assertThat(new TargetIdentity(5, TargetIdentity.NO_BIRTH, 0)
+                .sameDirectory(new TargetIdentity(5, 1_763_942_400L, 1))).as("no birth time on one side").isTrue();
+        assertThatThrownBy(() -> TargetIdentity.of(dir.resolve("missing")))
+                .hasMessageContaining("mount the drive");
+    }
+
+    @Test
     void aCorruptStateIsRefusedWithTheWayOut() throws Exception {
         Path file = dir.resolve("state");
         StateStore store = new StateStore(file);

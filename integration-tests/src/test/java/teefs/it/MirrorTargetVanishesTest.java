@@ -1,0 +1,85 @@
+package teefs.it;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.List;
+
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Assumptions;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * A mirror's drive is unmounted under it, lazily as `umount -l` does (or a desktop's eject): no write fails, they
+ * go on into the detached filesystem, and the path TARGET now names the empty mount point. The mirror must not save
+ * a position for those writes, must not write into the mount point, and must go on by itself once the drive is
+ * mounted again, converging.
+ */
+@Timeout(240)
+class MirrorTargetVanishesTest {
+    @TempDir
+    Path root;
+    private Path mountPoint;
+
+    @AfterEach
+    void unmount() throws Exception {
+        if (mountPoint != null) {
+            new ProcessBuilder("umount", "-l", mountPoint.toString()).inheritIO().start().waitFor();
+        }
+    }
+
+    @Test
+    void aDriveUnmountedUnderTheMirrorPausesItAndItGoesOnOnceMountedAgain() throws Exception {
+        Fuse.assumeAvailable();
+        try (MirrorFixture p = new MirrorFixture(root.resolve("p"))) {
+            Path drive = Files.createDirectories(root.resolve("drive"));
+            Path target = Files.createDirectories(p.target("disk"));
+            if (!bind(drive, target)) {
+                String message = "SKIPPING: mount --bind needs root; a drive unmounted under a mirror is tested as root";
+                System.err.println("\n*** " + message + " ***\n");
+                Assumptions.abort(message);
+            }
+            mountPoint = target;
+            p.start();
+            Path mount = p.journal.mount;
+            Files.writeString(mount.resolve("before"), "on the drive");
+            p.startMirror("disk", true);
+            p.awaitMirrorLog("disk", "bootstrap window applied", Duration.ofSeconds(60));
+            p.awaitConverged(Duration.ofSeconds(60), "disk");
+
+            sh("umount -l '" + target + "'");
+            Files.writeString(mount.resolve("while-away"), "journaled while the drive was unmounted");
+            Files.writeString(mount.resolve("before"), "changed while the drive was unmounted");
+            p.awaitMirrorLog("disk", "paused: ", Duration.ofSeconds(30));
+            assertThat(p.mirror("disk").output()).contains("vanished or was replaced");
+            Thread.sleep(3000); // the mirror retries its pause meanwhile (every 2 s at most)
+            try (var left = Files.list(target)) {
+                assertThat(left.toList()).as("nothing is written into the empty mount point").isEmpty();
+            }
+
+            assertThat(bind(drive, target)).isTrue();
+            p.awaitConverged(Duration.ofSeconds(60), "disk");
+            assertThat(Files.readString(target.resolve("before"))).isEqualTo("changed while the drive was unmounted");
+            assertThat(p.mirror("disk").isAlive()).isTrue();
+        }
+    }
+
+    private static boolean bind(Path from, Path to) throws Exception {
+        Process mount = new ProcessBuilder(List.of("mount", "--bind", from.toString(), to.toString()))
+                .redirectErrorStream(true).start();
+        String out = new String(mount.getInputStream().readAllBytes());
+        if (mount.waitFor() != 0) {
+            System.err.println("mount --bind " + from + " " + to + ": " + out);
+            return false;
+        }
+        return true;
+    }
+
+    private static void sh(String script) throws Exception {
+        Shell.sh(Path.of("/"), script);
+    }
+}
