@@ -39,10 +39,19 @@ final class TreeScan {
     private final List<PathMatcher> ignore;
     private final Stat stat = new Stat();
     private final Map<String, TreeEntry> entries = new TreeMap<>(TREE_ORDER);
+    private final VerifyProgress progress;
+    private final String name;
 
     TreeScan(Path root, List<PathMatcher> ignore) {
+        this(root, ignore, VerifyProgress.NONE, root.toString());
+    }
+
+    /** @param name how progress lines call this tree (A, B) */
+    TreeScan(Path root, List<PathMatcher> ignore, VerifyProgress progress, String name) {
         this.root = root;
         this.ignore = ignore;
+        this.progress = progress;
+        this.name = name;
     }
 
     /** Scans the tree; throws {@link IllegalArgumentException} when the root is not a directory. */
@@ -51,6 +60,7 @@ final class TreeScan {
             throw new IllegalArgumentException(root + " is not a directory: give two directories to compare");
         }
         visit(".", root);
+        progress.scanDone();
         return entries;
     }
 
@@ -64,6 +74,7 @@ final class TreeScan {
         }
         entries.put(relative, new TreeEntry(relative, stat.type(), stat.permissions(), stat.uid(), stat.gid(),
                 stat.size(), stat.mtimeSec(), stat.mtimeNsec(), stat.rdev(), stat.dev(), stat.ino(), stat.nlink()));
+        progress.scannedOne(name);
         if (!stat.isDirectory()) {
             return;
         }

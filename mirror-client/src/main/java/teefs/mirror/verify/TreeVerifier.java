@@ -17,6 +17,7 @@ import java.util.Locale;
 import java.util.Map;
 import java.util.TreeMap;
 import java.util.TreeSet;
+import java.util.function.Consumer;
 
 import teefs.posix.Posix;
 
@@ -39,16 +40,32 @@ public final class TreeVerifier {
     private static final int CHUNK = 256 * 1024;
     private static final int PATH_MAX = 4096;
     private final VerifyOptions options;
+    private final VerifyProgress progress;
 
     public TreeVerifier(VerifyOptions options) {
+        this(options, VerifyProgress.NONE);
+    }
+
+    public TreeVerifier(VerifyOptions options, VerifyProgress progress) {
         this.options = options;
+        this.progress = progress;
     }
 
     /** The differences between tree {@code a} and tree {@code b}; empty when they are identical. */
     public List<Difference> compare(Path a, Path b) {
+        List<Difference> out = new ArrayList<>();
+        compare(a, b, out::add);
+        return out;
+    }
+
+    /**
+     * Hands each difference between tree {@code a} and tree {@code b} to {@code sink} as it is found, in tree order
+     * (a long verify shows them while it runs); returns how many there were.
+     */
+    public long compare(Path a, Path b, Consumer<Difference> sink) {
         List<PathMatcher> ignore = options.matchers();
-        Map<String, TreeEntry> left = new TreeScan(a, ignore).scan();
-        Map<String, TreeEntry> right = new TreeScan(b, ignore).scan();
+        Map<String, TreeEntry> left = new TreeScan(a, ignore, progress, "A").scan();
+        Map<String, TreeEntry> right = new TreeScan(b, ignore, progress, "B").scan();
         long granularity = Math.max(mtimeGranularity(a), mtimeGranularity(b));
         Map<String, List<String>> linksA = linkGroups(left, right);
         Map<String, List<String>> linksB = linkGroups(right, left);
@@ -56,9 +73,15 @@ public final class TreeVerifier {
         TreeMap<String, Boolean> all = new TreeMap<>(TreeScan.TREE_ORDER);
         left.keySet().forEach(p -> all.put(p, Boolean.TRUE));
         right.keySet().forEach(p -> all.put(p, Boolean.TRUE));
-        List<Difference> out = new ArrayList<>();
+        long[] count = {0};
+        Consumer<Difference> out = d -> {
+            count[0]++;
+            sink.accept(d);
+        };
+        progress.comparing(all.size());
         String skipUnder = null;
         for (String path : all.keySet()) {
+            progress.comparedOne(path);
             if (skipUnder != null && path.startsWith(skipUnder)) {
                 continue;
             }
@@ -67,79 +90,79 @@ public final class TreeVerifier {
             TreeEntry y = right.get(path);
             if (x == null || y == null) {
                 TreeEntry only = x == null ? y : x;
-                out.add(new Difference(path, x == null ? Difference.Kind.ONLY_IN_B : Difference.Kind.ONLY_IN_A,
+                out.accept(new Difference(path, x == null ? Difference.Kind.ONLY_IN_B : Difference.Kind.ONLY_IN_A,
                         typeName(only.type()) + (only.type() == Posix.S_IFREG ? " of " + only.size() + " bytes" : "")));
                 skipUnder = path + "/";
                 continue;
             }
             if (x.type() != y.type()) {
-                out.add(new Difference(path, Difference.Kind.TYPE, typeName(x.type()) + " in A, "
+                out.accept(new Difference(path, Difference.Kind.TYPE, typeName(x.type()) + " in A, "
                         + typeName(y.type()) + " in B"));
                 skipUnder = path + "/";
                 continue;
             }
             compareEntry(a, b, x, y, granularity, linksA, linksB, out);
         }
-        return out;
+        return count[0];
     }
 
     private void compareEntry(Path a, Path b, TreeEntry x, TreeEntry y, long granularity,
                               Map<String, List<String>> linksA, Map<String, List<String>> linksB,
-                              List<Difference> out) {
+                              Consumer<Difference> out) {
         String path = x.path();
         Path fa = ".".equals(path) ? a : a.resolve(path);
         Path fb = ".".equals(path) ? b : b.resolve(path);
         int type = x.type();
         if (type == Posix.S_IFREG) {
             if (x.size() != y.size()) {
-                out.add(diff(path, Difference.Kind.SIZE, x.size() + " bytes in A, " + y.size() + " in B"));
+                out.accept(diff(path, Difference.Kind.SIZE, x.size() + " bytes in A, " + y.size() + " in B"));
             } else if (!options.quick()) {
                 long at;
                 try {
-                    at = firstDifference(fa, fb);
+                    at = firstDifference(fa, fb, path);
                 } catch (VanishedException e) {
                     // compared while something still changes the tree (a mirror catching up): a difference, not a crash
-                    out.add(diff(path, Difference.Kind.CONTENT, e.getMessage()));
+                    out.accept(diff(path, Difference.Kind.CONTENT, e.getMessage()));
                     at = -1;
                 }
                 if (at >= 0) {
-                    out.add(diff(path, Difference.Kind.CONTENT, "first differing byte at offset " + at));
+                    out.accept(diff(path, Difference.Kind.CONTENT, "first differing byte at offset " + at));
                 }
             }
         }
         if (type != Posix.S_IFLNK && x.permissions() != y.permissions()) {
-            out.add(diff(path, Difference.Kind.MODE, String.format(Locale.ROOT, "%04o in A, %04o in B",
+            out.accept(diff(path, Difference.Kind.MODE, String.format(Locale.ROOT, "%04o in A, %04o in B",
                     x.permissions(), y.permissions())));
         }
         if (x.uid() != y.uid() || x.gid() != y.gid()) {
-            out.add(diff(path, Difference.Kind.OWNER, x.uid() + ":" + x.gid() + " in A, " + y.uid() + ":" + y.gid()
+            out.accept(diff(path, Difference.Kind.OWNER, x.uid() + ":" + x.gid() + " in A, " + y.uid() + ":" + y.gid()
                     + " in B"));
         }
         if (!sameMtime(x, y, granularity)) {
-            out.add(diff(path, Difference.Kind.MTIME, time(x) + " in A, " + time(y) + " in B"));
+            out.accept(diff(path, Difference.Kind.MTIME, time(x) + " in A, " + time(y) + " in B"));
         }
         if (type == Posix.S_IFLNK) {
             String ta = readlink(fa);
             String tb = readlink(fb);
             if (!ta.equals(tb)) {
-                out.add(diff(path, Difference.Kind.SYMLINK_TARGET, "'" + ta + "' in A, '" + tb + "' in B"));
+                out.accept(diff(path, Difference.Kind.SYMLINK_TARGET, "'" + ta + "' in A, '" + tb + "' in B"));
             }
         }
         if ((type == Posix.S_IFCHR || type == Posix.S_IFBLK) && x.rdev() != y.rdev()) {
-            out.add(diff(path, Difference.Kind.DEVICE, "rdev 0x" + Long.toHexString(x.rdev()) + " in A, 0x"
+            out.accept(diff(path, Difference.Kind.DEVICE, "rdev 0x" + Long.toHexString(x.rdev()) + " in A, 0x"
                     + Long.toHexString(y.rdev()) + " in B"));
         }
         List<String> groupA = linksA.getOrDefault(path, List.of());
         List<String> groupB = linksB.getOrDefault(path, List.of());
         if (!groupA.equals(groupB)) {
-            out.add(diff(path, Difference.Kind.HARD_LINKS, "linked with " + groupA + " in A, with " + groupB
+            out.accept(diff(path, Difference.Kind.HARD_LINKS, "linked with " + groupA + " in A, with " + groupB
                     + " in B"));
         }
         if (type != Posix.S_IFLNK) {
             Map<String, String> xa = userXattrs(fa);
             Map<String, String> xb = userXattrs(fb);
             if (!xa.equals(xb)) {
-                out.add(diff(path, Difference.Kind.XATTR, xa + " in A, " + xb + " in B"));
+                out.accept(diff(path, Difference.Kind.XATTR, xa + " in A, " + xb + " in B"));
             }
         }
     }
@@ -216,7 +239,7 @@ public final class TreeVerifier {
     }
 
     /** Offset of the first byte that differs between two files of equal size, or -1. */
-    private static long firstDifference(Path a, Path b) {
+    private long firstDifference(Path a, Path b, String path) {
         try (FileChannel ca = FileChannel.open(a, StandardOpenOption.READ, java.nio.file.LinkOption.NOFOLLOW_LINKS);
              FileChannel cb = FileChannel.open(b, StandardOpenOption.READ, java.nio.file.LinkOption.NOFOLLOW_LINKS)) {
             ByteBuffer ba = ByteBuffer.allocate(CHUNK);
@@ -228,6 +251,7 @@ public final class TreeVerifier {
                 int na = readFully(ca, ba);
                 int nb = readFully(cb, bb);
                 int n = Math.min(na, nb);
+                progress.read(na + nb, path);
                 int mismatch = Arrays.mismatch(ba.array(), 0, n, bb.array(), 0, n);
                 if (mismatch >= 0) {
                     return position + mismatch;

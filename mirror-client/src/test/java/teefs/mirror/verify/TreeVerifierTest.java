@@ -189,4 +189,29 @@ class TreeVerifierTest {
         assertThatThrownBy(() -> new TreeVerifier(VerifyOptions.full()).compare(a, tmp.resolve("missing")))
                 .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("not a directory");
     }
+
+    /** Each difference reaches the sink as it is found, and a verify that runs long says where it is. */
+    @Test
+    void differencesStreamInTreeOrderAndALongVerifyReportsProgress() throws IOException {
+        Files.writeString(b.resolve("dir/file"), "CONTENTS");
+        Files.writeString(b.resolve("zz"), "only in B");
+        long[] now = {0};
+        java.io.ByteArrayOutputStream lines = new java.io.ByteArrayOutputStream();
+        // a clock that moves a second per look: every look after the first five seconds is due
+        VerifyProgress progress = new VerifyProgress(new java.io.PrintStream(lines, true, StandardCharsets.UTF_8),
+                () -> now[0] += 1_000_000_000L, VerifyProgress.DEFAULT_INTERVAL_NANOS);
+        List<Difference> streamed = new java.util.ArrayList<>();
+        long count = new TreeVerifier(VerifyOptions.full(), progress).compare(a, b, streamed::add);
+        assertThat(count).isEqualTo(streamed.size());
+        assertThat(streamed).isEqualTo(new TreeVerifier(VerifyOptions.full()).compare(a, b));
+        assertThat(streamed).extracting(Difference::path).contains("dir/file", "zz");
+        String text = lines.toString(StandardCharsets.UTF_8);
+        assertThat(text).contains("verify: scanning A: ").contains("verify: scanning B: ")
+                .containsPattern("verify: \\d+ of \\d+ entries compared, [0-9.]+ (KiB|MiB|GiB) of contents read");
+
+        java.io.ByteArrayOutputStream quiet = new java.io.ByteArrayOutputStream();
+        new TreeVerifier(VerifyOptions.full(), new VerifyProgress(new java.io.PrintStream(quiet, true,
+                StandardCharsets.UTF_8), System::nanoTime, VerifyProgress.DEFAULT_INTERVAL_NANOS)).compare(a, b);
+        assertThat(quiet.toString(StandardCharsets.UTF_8)).as("a verify shorter than 5 s says nothing").isEmpty();
+    }
 }
