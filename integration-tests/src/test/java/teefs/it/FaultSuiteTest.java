@@ -47,7 +47,7 @@ class FaultSuiteTest {
                 new ProcessBuilder("cp", "-a", p.toString(), kept.toString()).inheritIO().start().waitFor();
                 System.out.println("fault suite failed: the contents of " + p + " are kept in " + kept);
             }
-            new ProcessBuilder("umount", "-l", p.toString()).inheritIO().start().waitFor();
+            Mounts.detach(p);
         }
     }
 
@@ -223,10 +223,7 @@ class FaultSuiteTest {
     }
 
     private boolean mountTmpfs(Path dir, String size) throws Exception {
-        Process p = new ProcessBuilder("mount", "-t", "tmpfs", "-o", "size=" + size, "teefs-fault-test", dir.toString())
-                .redirectErrorStream(true).start();
-        p.getInputStream().readAllBytes();
-        if (p.waitFor() == 0) {
+        if (Mounts.mount("-t", "tmpfs", "-o", "size=" + size, "teefs-fault-test", dir.toString())) {
             tmpfs.add(dir);
             return true;
         }

@@ -34,7 +34,7 @@ class JournalQueueFullTest {
     @AfterEach
     void unmountTmpfs() throws Exception {
         if (queueFs != null) {
-            new ProcessBuilder("umount", "-l", queueFs.toString()).inheritIO().start().waitFor();
+            Mounts.detach(queueFs);
         }
     }
 

@@ -5,7 +5,6 @@ import static org.assertj.core.api.Assertions.assertThat;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
-import java.util.List;
 
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Assumptions;
@@ -28,7 +27,7 @@ class MirrorTargetVanishesTest {
     @AfterEach
     void unmount() throws Exception {
         if (mountPoint != null) {
-            new ProcessBuilder("umount", "-l", mountPoint.toString()).inheritIO().start().waitFor();
+            Mounts.detach(mountPoint);
         }
     }
 
@@ -38,7 +37,7 @@ class MirrorTargetVanishesTest {
         try (MirrorFixture p = new MirrorFixture(root.resolve("p"))) {
             Path drive = Files.createDirectories(root.resolve("drive"));
             Path target = Files.createDirectories(p.target("disk"));
-            if (!bind(drive, target)) {
+            if (!Mounts.mount("--bind", drive.toString(), target.toString())) {
                 String message = "SKIPPING: mount --bind needs root; a drive unmounted under a mirror is tested as root";
                 System.err.println("\n*** " + message + " ***\n");
                 Assumptions.abort(message);
@@ -51,7 +50,7 @@ class MirrorTargetVanishesTest {
             p.awaitMirrorLog("disk", "bootstrap window applied", Duration.ofSeconds(60));
             p.awaitConverged(Duration.ofSeconds(60), "disk");
 
-            sh("umount -l '" + target + "'");
+            Mounts.detach(target);
             Files.writeString(mount.resolve("while-away"), "journaled while the drive was unmounted");
             Files.writeString(mount.resolve("before"), "changed while the drive was unmounted");
             p.awaitMirrorLog("disk", "paused: ", Duration.ofSeconds(30));
@@ -61,25 +60,10 @@ class MirrorTargetVanishesTest {
                 assertThat(left.toList()).as("nothing is written into the empty mount point").isEmpty();
             }
 
-            assertThat(bind(drive, target)).isTrue();
+            assertThat(Mounts.mount("--bind", drive.toString(), target.toString())).isTrue();
             p.awaitConverged(Duration.ofSeconds(60), "disk");
             assertThat(Files.readString(target.resolve("before"))).isEqualTo("changed while the drive was unmounted");
             assertThat(p.mirror("disk").isAlive()).isTrue();
         }
-    }
-
-    private static boolean bind(Path from, Path to) throws Exception {
-        Process mount = new ProcessBuilder(List.of("mount", "--bind", from.toString(), to.toString()))
-                .redirectErrorStream(true).start();
-        String out = new String(mount.getInputStream().readAllBytes());
-        if (mount.waitFor() != 0) {
-            System.err.println("mount --bind " + from + " " + to + ": " + out);
-            return false;
-        }
-        return true;
-    }
-
-    private static void sh(String script) throws Exception {
-        Shell.sh(Path.of("/"), script);
     }
 }
