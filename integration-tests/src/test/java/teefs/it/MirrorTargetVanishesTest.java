@@ -66,4 +66,35 @@ class MirrorTargetVanishesTest {
             assertThat(p.mirror("disk").isAlive()).isTrue();
         }
     }
+
+    /** Under teefs up, the supervisor says why a mirror is not connected: its pause, told once, from its own log. */
+    @Test
+    void teefsUpTellsWhyAMirrorIsPausedAndWhenItIsBack() throws Exception {
+        Fuse.assumeAvailable();
+        Path drive = Files.createDirectories(root.resolve("drive"));
+        Path target = Files.createDirectories(root.resolve("pool/disk1"));
+        if (!Mounts.mount("--bind", drive.toString(), target.toString())) {
+            String message = "SKIPPING: mount --bind needs root; a drive unmounted under a mirror is tested as root";
+            System.err.println("\n*** " + message + " ***\n");
+            Assumptions.abort(message);
+        }
+        mountPoint = target;
+        try (UpFixture up = new UpFixture(root.resolve("up"), null)) {
+            up.config("", "disk1", target.toString(), "").start();
+            up.awaitOutput("mirror disk1 connected", Duration.ofSeconds(120));
+            Files.writeString(up.mount.resolve("a"), "on the drive");
+            up.awaitConverged(Duration.ofSeconds(60));
+
+            Mounts.detach(target);
+            Files.writeString(up.mount.resolve("b"), "while the drive is away");
+            up.awaitOutput("mirror disk1 paused: the target directory " + target + " vanished or was replaced",
+                    Duration.ofSeconds(60));
+            assertThat(up.process().output()).containsOnlyOnce("mirror disk1 paused: ");
+
+            assertThat(Mounts.mount("--bind", drive.toString(), target.toString())).isTrue();
+            up.awaitConverged(Duration.ofSeconds(60));
+            assertThat(Files.readString(target.resolve("b"))).isEqualTo("while the drive is away");
+            up.stop();
+        }
+    }
 }

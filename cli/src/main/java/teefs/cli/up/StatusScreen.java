@@ -25,6 +25,8 @@ final class StatusScreen implements Runnable {
     private final PrintStream out;
     private final boolean ansi;
     private final Map<String, Boolean> connected = new HashMap<>();
+    /** The pause reason last told per mirror (plain mode): a pause is told once per reason. */
+    private final Map<String, String> told = new HashMap<>();
 
     StatusScreen(Supervisor supervisor, PrintStream out, boolean ansi) {
         this.supervisor = supervisor;
@@ -80,6 +82,18 @@ final class StatusScreen implements Runnable {
                         + " records");
             }
         }
+        for (RoleProcess.Snapshot r : supervisor.snapshots()) {
+            if (r.kind() == RoleProcess.Kind.MIRROR) {
+                String name = r.name().substring("mirror ".length());
+                boolean up = s.getClientsList().stream().anyMatch(cs -> cs.getName().equals(name) && cs.getConnected());
+                String paused = up ? null : PauseReason.of(r.log());
+                if (paused == null) {
+                    told.remove(name);
+                } else if (!paused.equals(told.put(name, paused))) {
+                    supervisor.events().add("mirror " + name + " paused: " + paused);
+                }
+            }
+        }
     }
 
     /** One screen of plain text (also the reply to the control socket's "status"). */
@@ -125,6 +139,12 @@ final class StatusScreen implements Runnable {
                     }
                 } else if (s != null && note.isEmpty()) {
                     note = "not connected yet";
+                }
+                if (cs == null || !cs.getConnected()) {
+                    String paused = PauseReason.of(r.log());
+                    if (paused != null) {
+                        note = (note.isEmpty() ? "" : note + "; ") + "PAUSED: " + PauseReason.shortened(paused, 160);
+                    }
                 }
             }
             if (note.isEmpty() && r.lastExit() != Integer.MIN_VALUE && r.restarts() > 0) {
