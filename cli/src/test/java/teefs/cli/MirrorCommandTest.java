@@ -42,4 +42,22 @@ class MirrorCommandTest {
         assertThat(target.err()).contains("is not a directory: mount the drive, or create the mirror with "
                 + "--bootstrap --source STORE");
     }
+
+    @Test
+    @Timeout(60)
+    void aTargetAndASourceThatOverlapAreRefusedBeforeRsyncDeletesAnything() throws Exception {
+        Path store = Files.createDirectories(dir.resolve("srv/store"));
+        Files.writeString(dir.resolve("srv/precious"), "not part of the store");
+        Files.writeString(store.resolve("f"), "in the store");
+        Files.createSymbolicLink(dir.resolve("alias"), dir.resolve("srv"));
+        for (String target : new String[] {dir.resolve("srv").toString(), dir.resolve("alias").toString(),
+                store.resolve("mirror").toString()}) {
+            ClientTlsCommandsTest.Run run = teefs("mirror", "--connect", "unix:" + dir.resolve("nobody.sock"),
+                    "--target", target, "--bootstrap", "--source", store.toString());
+            assertThat(run.code()).as(target).isEqualTo(2);
+            assertThat(run.err()).contains("overlap").contains("a directory of its own");
+        }
+        assertThat(dir.resolve("srv/precious")).hasContent("not part of the store");
+        assertThat(store.resolve("mirror")).doesNotExist();
+    }
 }

@@ -64,10 +64,38 @@ public final class Bootstrapper {
             throw new IllegalArgumentException("--source " + source + " is not a directory: give the journal's STORE"
                     + " (or an rsync URL such as host:/srv/store), mounted");
         }
+        if (SourceCopy.isLocal(source)) {
+            // rsync --delete of a tree into one that holds it deletes the rest of the target, the source's own
+            // directory included; into one inside it, it copies the copy again
+            Path from = real(Path.of(source));
+            Path into = real(options.target());
+            if (into.startsWith(from) || from.startsWith(into)) {
+                throw new IllegalArgumentException("--target " + options.target() + " and --source " + source
+                        + " overlap (" + into + ", " + from + "): a mirror's target must be a directory of its own,"
+                        + " neither inside the tree it copies nor holding it");
+            }
+        }
         this.options = options;
         this.source = new SourceCopy(source, options.target(), stopRequested);
         this.log = log;
         this.stopRequested = stopRequested;
+    }
+
+    /** The path with symlinks resolved as far as it exists (a target may not exist yet). */
+    private static Path real(Path path) {
+        Path abs = path.toAbsolutePath().normalize();
+        Path existing = abs;
+        while (existing != null && !Files.exists(existing)) {
+            existing = existing.getParent();
+        }
+        if (existing == null) {
+            return abs;
+        }
+        try {
+            return existing.toRealPath().resolve(existing.relativize(abs));
+        } catch (IOException e) {
+            return abs;
+        }
     }
 
     /**
