@@ -88,20 +88,33 @@ final class FaultWorkload implements AutoCloseable {
                 if os.path.isdir(d):
                     os.chmod(d, r.choice([0o755, 0o750, 0o700]))
             def mm():
+                # in a child: a page of a FUSE mapping faulted while journal-fs is killed is SIGBUS, as for an
+                # application, and must end that child, not the whole writer
                 global written
                 f = p('mm', 'm%d.bin' % r.randrange(3))
-                fd = os.open(f, os.O_RDWR | os.O_CREAT, 0o644)
-                try:
-                    size = 1 << 20
-                    if os.fstat(fd).st_size < size:
-                        os.ftruncate(fd, size)
-                    m = mmap.mmap(fd, size)
-                    for _ in range(16):
-                        off = r.randrange(size - 4096)
-                        m[off:off + 4096] = os.urandom(4096); written += 4096
-                    m.flush(); m.close()
-                finally:
-                    os.close(fd)
+                offsets = [r.randrange((1 << 20) - 4096) for _ in range(16)]
+                pid = os.fork()
+                if pid == 0:
+                    code = 1
+                    try:
+                        fd = os.open(f, os.O_RDWR | os.O_CREAT, 0o644)
+                        try:
+                            size = 1 << 20
+                            if os.fstat(fd).st_size < size:
+                                os.ftruncate(fd, size)
+                            m = mmap.mmap(fd, size)
+                            for off in offsets:
+                                m[off:off + 4096] = os.urandom(4096)
+                            m.flush(); m.close()
+                            code = 0
+                        finally:
+                            os.close(fd)
+                    finally:
+                        os._exit(code)
+                _, status = os.waitpid(pid, 0)
+                if os.waitstatus_to_exitcode(status) != 0:
+                    raise OSError(errno.EIO, 'mmap writer ended with %d' % os.waitstatus_to_exitcode(status))
+                written += 16 * 4096
             attempt(mkdirs)
             made = 0
             while made < small and time.time() < end:
@@ -149,7 +162,9 @@ final class FaultWorkload implements AutoCloseable {
         }
         String text = Files.readString(out);
         if (!text.contains("WORKLOAD ")) {
-            throw new AssertionError("the workload failed:\n" + text);
+            int code = process.exitValue();
+            throw new AssertionError("the workload failed (exit " + code + (code > 128 ? ", signal " + (code - 128)
+                    : "") + "):\n" + text);
         }
         return text.substring(text.lastIndexOf("WORKLOAD ")).strip();
     }
