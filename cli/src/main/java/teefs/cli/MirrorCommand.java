@@ -24,7 +24,9 @@ import teefs.mirror.session.SyncMode;
             "The mirror saves its position (queue id, last applied index, open-file handles) in --state, atomically"
                     + " and only after TARGET's data up to that index is durable; after a crash or a kill it resumes"
                     + " exactly there. When the connection drops it reconnects with backoff and jitter; when TARGET"
-                    + " fills up or vanishes it pauses and resumes once it is back. Nothing outside TARGET is ever"
+                    + " fills up or vanishes (its drive unmounted, even lazily) it pauses and resumes once it is back."
+                    + " The position names the directory it was saved for: on another one (the empty mount point of a"
+                    + " drive not mounted, a new drive) the mirror pauses and says so. Nothing outside TARGET is ever"
                     + " touched. State changes are printed one line each.",
             "",
             "A new mirror (or one whose position fell out of the server's retention, or a replaced drive) starts"
