@@ -96,6 +96,12 @@ final class MirrorCommand implements Callable<Integer> {
             description = "What --bootstrap copies: STORE's directory, or an rsync URL of it (host:/srv/store).")
     String source;
 
+    @Option(names = "--needs-mount",
+            description = "TARGET is on a drive of its own: a filesystem other than / must be mounted at TARGET or"
+                    + " above it. Until one is, the mirror waits (paused) and a bootstrap copies nothing, so a drive"
+                    + " that did not mount is never filled in on the root filesystem.")
+    boolean needsMount;
+
     @Override
     public Integer call() throws Exception {
         LibcBinding.startInBackground();
@@ -103,14 +109,14 @@ final class MirrorCommand implements Callable<Integer> {
         try {
             options = new MirrorOptions().address(connect).target(target).name(name).stateFile(state)
                     .sync(SyncMode.parse(sync)).batch(Duration.ofMillis(batchMs)).credential(credentials.token())
-                    .tls(credentials.tls()).conclude();
+                    .tls(credentials.tls()).needsMount(needsMount).conclude();
         } catch (IllegalArgumentException e) {
             throw new UserError(e.getMessage());
         }
         if (source != null && !bootstrap) {
             throw new UserError("--source is only used with --bootstrap");
         }
-        if (!bootstrap && !Files.isDirectory(options.target())) {
+        if (!bootstrap && !needsMount && !Files.isDirectory(options.target())) {
             throw new UserError("--target " + options.target() + " is not a directory: mount the drive, or create "
                     + "the mirror with --bootstrap --source STORE");
         }

@@ -97,4 +97,37 @@ class MirrorTargetVanishesTest {
             up.stop();
         }
     }
+
+    /** --needs-mount: a bootstrap onto a drive that is not mounted waits, creating and copying nothing, then runs. */
+    @Test
+    void aBootstrapThatNeedsItsDriveWaitsForItToBeMounted() throws Exception {
+        Fuse.assumeAvailable();
+        try (MirrorFixture p = new MirrorFixture(root.resolve("p"))) {
+            Path drive = Files.createDirectories(root.resolve("drive"));
+            Path target = Files.createDirectories(p.target("disk")); // the bare mount point
+            if (teefs.posix.MountInfo.mountOf(target, teefs.posix.MountInfo.mountPoints()).getNameCount() != 0) {
+                String message = "SKIPPING: the temporary directory " + target + " is on a filesystem of its own (a"
+                        + " tmpfs /tmp?), so it counts as a mounted drive; this test needs it on /";
+                System.err.println("\n*** " + message + " ***\n");
+                Assumptions.abort(message);
+            }
+            p.start();
+            Files.writeString(p.journal.mount.resolve("f"), "to copy once the drive is there");
+            p.startMirror("disk", true, "--needs-mount");
+            p.awaitMirrorLog("disk", "paused: no drive is mounted at --target " + target, Duration.ofSeconds(60));
+            Thread.sleep(2000);
+            try (var left = Files.list(target)) {
+                assertThat(left.toList()).as("nothing copied onto the root filesystem").isEmpty();
+            }
+            if (!Mounts.mount("--bind", drive.toString(), target.toString())) {
+                String message = "SKIPPING: mount --bind needs root; a drive mounted late is tested as root";
+                System.err.println("\n*** " + message + " ***\n");
+                Assumptions.abort(message);
+            }
+            mountPoint = target;
+            p.awaitMirrorLog("disk", "bootstrap window applied", Duration.ofSeconds(60));
+            p.awaitConverged(Duration.ofSeconds(60), "disk");
+            assertThat(drive.resolve("f")).hasContent("to copy once the drive is there");
+        }
+    }
 }

@@ -12,6 +12,7 @@ import java.util.List;
 import java.util.Optional;
 import java.util.concurrent.TimeUnit;
 
+import teefs.posix.MountInfo;
 import teefs.posix.Stat;
 
 /**
@@ -28,18 +29,7 @@ public final class MountTable {
     }
 
     public static boolean isMounted(Path dir) {
-        String target = dir.toAbsolutePath().normalize().toString();
-        try {
-            for (String line : Files.readAllLines(Path.of("/proc/self/mountinfo"))) {
-                String[] fields = line.split(" ");
-                if (fields.length > 4 && fields[4].replace("\\040", " ").equals(target)) {
-                    return true;
-                }
-            }
-        } catch (IOException e) {
-            return false;
-        }
-        return false;
+        return MountInfo.mountPoints().contains(dir.toAbsolutePath().normalize().toString());
     }
 
     /**

@@ -56,7 +56,7 @@ public final class RunCommand implements Callable<Integer> {
             System.out.println("teefs " + String.join(" ", args));
             return 0;
         }
-        if (mirror != null) {
+        if (mirror != null && !mirror.needsMount()) {
             java.nio.file.Files.createDirectories(mirror.target());
         }
         int code = Main.run(args.toArray(String[]::new));

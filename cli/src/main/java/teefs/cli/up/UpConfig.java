@@ -105,7 +105,7 @@ public record UpConfig(Path source, Path data, Path logs, Path control, Journal 
     /** One [[mirror]] table: every flag of {@code teefs mirror}. */
     public record Mirror(String name, boolean enabled, Path target, String connect, Path state, String sync,
             Long batchMs, Path tokenFile, Path serverCert, Path serverCa, Path clientCert, Path clientKey,
-            String bootstrapSource, List<String> extraArgs) {
+            String bootstrapSource, boolean needsMount, List<String> extraArgs) {
         public List<String> args(boolean bootstrap) {
             List<String> a = new ArrayList<>(List.of("mirror", "--connect", connect, "--target", target.toString(),
                     "--name", name));
@@ -117,6 +117,9 @@ public record UpConfig(Path source, Path data, Path logs, Path control, Journal 
             opt(a, "--server-ca", serverCa);
             opt(a, "--client-cert", clientCert);
             opt(a, "--client-key", clientKey);
+            if (needsMount) {
+                a.add("--needs-mount");
+            }
             if (bootstrap) {
                 a.add("--bootstrap");
                 a.add("--source");
@@ -245,7 +248,7 @@ public record UpConfig(Path source, Path data, Path logs, Path control, Journal 
         if (file == null && !root.contains("mirror")) {
             for (String name : List.of("disk1", "disk2")) {
                 mirrors.add(new Mirror(name, true, data.resolve("mirrors").resolve(name), connectDefault, null, null,
-                        null, null, null, null, null, null, journal.store().toString(), List.of()));
+                        null, null, null, null, null, null, journal.store().toString(), false, List.of()));
             }
         } else if (top.has("mirror")) {
             if (root.get("mirror") instanceof TomlArray array && allTables(array)) {
@@ -311,7 +314,7 @@ public record UpConfig(Path source, Path data, Path logs, Path control, Journal 
                     }
                     mirrors.add(new Mirror(name, m.bool("enabled", true), target, connect, m.path("state", null),
                             sync, batch, m.path("token_file", null), serverCert, serverCa, clientCert, clientKey,
-                            bootstrap, m.strings("extra_args", List.of())));
+                            bootstrap, m.bool("needs_mount", false), m.strings("extra_args", List.of())));
                     m.finish();
                 }
             } else {
@@ -363,7 +366,10 @@ public record UpConfig(Path source, Path data, Path logs, Path control, Journal 
             Files.createDirectories(p);
         }
         for (Mirror m : mirrors) {
-            Files.createDirectories(m.target());
+            if (!m.needsMount()) {
+                // (a mirror that needs its drive mounted creates nothing on a drive that is not: it waits for it)
+                Files.createDirectories(m.target());
+            }
         }
     }
 }

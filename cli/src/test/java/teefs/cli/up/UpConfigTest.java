@@ -40,7 +40,8 @@ class UpConfigTest {
         assertThat(c.broadcast().args(c.journal().queue())).contains("--listen", "tcp://127.0.0.1:7070", "--metrics",
                 "--heartbeat", "--idle-timeout", "--hello-timeout", "--retain-min-size");
         assertThat(c.mirrors()).hasSize(2);
-        assertThat(c.mirror("disk1").args(false)).contains("--sync", "--batch-ms");
+        assertThat(c.mirror("disk1").args(false)).contains("--sync", "--batch-ms", "--needs-mount");
+        assertThat(c.mirror("disk2").args(false)).doesNotContain("--needs-mount");
         assertThat(c.supervise().restart().stormLimit()).isEqualTo(5);
         // every key the example mentions, even commented out, is one the parser knows
         String text = Files.readString(example);
@@ -61,6 +62,26 @@ class UpConfigTest {
         }
     }
 
+    @Test
+    void aMirrorThatNeedsItsDriveMountedGetsNoTargetCreatedForIt() throws Exception {
+        Path config = dir.resolve("needs.toml");
+        Files.writeString(config, """
+                data = "%s"
+                [[mirror]]
+                name = "usb"
+                target = "%s"
+                needs_mount = true
+                [[mirror]]
+                name = "local"
+                target = "%s"
+                """.formatted(dir.resolve("data"), dir.resolve("unmounted/teefs"), dir.resolve("local")));
+        UpConfig c = UpConfig.load(config);
+        c.createDirectories();
+        assertThat(dir.resolve("unmounted")).as("nothing made where the drive is not mounted").doesNotExist();
+        assertThat(dir.resolve("local")).isDirectory();
+        assertThat(c.mirror("usb").args(true)).contains("--needs-mount", "--bootstrap");
+    }
+
     private static String tableOf(String text, String line) {
         String table = null;
         for (String l : text.split("\n")) {
@@ -77,7 +98,7 @@ class UpConfigTest {
     private static String sample(String key) {
         return switch (key) {
             case "batch_ms", "storm_limit" -> "7";
-            case "fuse_debug", "enabled" -> "true";
+            case "fuse_debug", "enabled", "needs_mount" -> "true";
             case "listen", "extra_args" -> "[\"unix:x.sock\"]";
             case "sync" -> "\"always\"";
             case "threads" -> "\"multi\"";

@@ -13,6 +13,7 @@ import teefs.broadcast.client.ClientTlsException;
 import teefs.broadcast.client.RefusedException;
 import teefs.broadcast.client.StatusClient;
 import teefs.mirror.apply.TargetUnavailableException;
+import teefs.posix.RealPath;
 import teefs.protocol.control.StatusReply;
 import teefs.queue.QueueIndexes;
 
@@ -67,8 +68,8 @@ public final class Bootstrapper {
         if (SourceCopy.isLocal(source)) {
             // rsync --delete of a tree into one that holds it deletes the rest of the target, the source's own
             // directory included; into one inside it, it copies the copy again
-            Path from = real(Path.of(source));
-            Path into = real(options.target());
+            Path from = RealPath.asFarAsItExists(Path.of(source));
+            Path into = RealPath.asFarAsItExists(options.target());
             if (into.startsWith(from) || from.startsWith(into)) {
                 throw new IllegalArgumentException("--target " + options.target() + " and --source " + source
                         + " overlap (" + into + ", " + from + "): a mirror's target must be a directory of its own,"
@@ -81,29 +82,15 @@ public final class Bootstrapper {
         this.stopRequested = stopRequested;
     }
 
-    /** The path with symlinks resolved as far as it exists (a target may not exist yet). */
-    private static Path real(Path path) {
-        Path abs = path.toAbsolutePath().normalize();
-        Path existing = abs;
-        while (existing != null && !Files.exists(existing)) {
-            existing = existing.getParent();
-        }
-        if (existing == null) {
-            return abs;
-        }
-        try {
-            return existing.toRealPath().resolve(existing.relativize(abs));
-        } catch (IOException e) {
-            return abs;
-        }
-    }
-
     /**
      * Copies the tree and saves the position to stream from; false when a stop was requested first.
      *
      * @throws MirrorException when rsync fails or the server refuses
      */
     public boolean run() throws InterruptedException {
+        if (!awaitMount()) {
+            return false;
+        }
         StatusReply status = status();
         if (status == null) {
             return false;
@@ -247,6 +234,22 @@ public final class Bootstrapper {
         if (millis >= 1000) {
             log.line("bootstrap: the copy took " + millis + " ms to reach the drive (syncfs)");
         }
+    }
+
+    /** With --needs-mount, waits (told once) until TARGET's drive is mounted; false when a stop came first. */
+    private boolean awaitMount() throws InterruptedException {
+        Backoff backoff = new Backoff(options.backoffInitial().toNanos(), options.pauseRetryMax().toNanos(),
+                java.util.concurrent.ThreadLocalRandom.current()::nextLong);
+        while (!stopRequested.getAsBoolean()) {
+            try {
+                options.requireMount();
+                return true;
+            } catch (TargetUnavailableException e) {
+                log.enter(StateLog.State.PAUSED, "paused: " + e.getMessage() + " before the bootstrap copies anything");
+                TimeUnit.NANOSECONDS.sleep(backoff.nextDelayNanos());
+            }
+        }
+        return false;
     }
 
     private StatusReply status() throws InterruptedException {

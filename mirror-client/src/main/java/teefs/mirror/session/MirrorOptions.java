@@ -7,6 +7,9 @@ import java.time.Duration;
 import teefs.broadcast.client.ClientOptions;
 import teefs.broadcast.client.ClientTls;
 import teefs.broadcast.net.ListenAddress;
+import teefs.mirror.apply.TargetUnavailableException;
+import teefs.posix.MountInfo;
+import teefs.posix.Posix;
 
 /**
  * How a mirror runs: the server, TARGET, its state file, durability, credentials. Setters return this;
@@ -28,6 +31,7 @@ public final class MirrorOptions {
     private Duration pauseRetryMax = Duration.ofSeconds(2);
     private Duration heartbeat = Duration.ofSeconds(1);
     private Duration idleTimeout = Duration.ofSeconds(10);
+    private boolean needsMount;
 
     public MirrorOptions address(String a) { this.address = ListenAddress.parse(a); return this; }
     public MirrorOptions target(Path t) { this.target = t; return this; }
@@ -41,6 +45,8 @@ public final class MirrorOptions {
     public MirrorOptions backoff(Duration initial, Duration max) { backoffInitial = initial; backoffMax = max; return this; }
     public MirrorOptions pauseRetryMax(Duration d) { this.pauseRetryMax = d; return this; }
     public MirrorOptions heartbeat(Duration interval, Duration idle) { heartbeat = interval; idleTimeout = idle; return this; }
+    /** TARGET must be on a filesystem mounted at it or above it, other than "/": its own drive. */
+    public MirrorOptions needsMount(boolean b) { this.needsMount = b; return this; }
 
     /**
      * Validates and fills defaults.
@@ -93,4 +99,20 @@ public final class MirrorOptions {
     public Duration pauseRetryMax() { return pauseRetryMax; }
     public Duration heartbeat() { return heartbeat; }
     public Duration idleTimeout() { return idleTimeout; }
+    public boolean needsMount() { return needsMount; }
+
+    /**
+     * With {@link #needsMount}: a {@link TargetUnavailableException} when no filesystem other than "/" is mounted at
+     * TARGET or above it, so that a drive that did not mount is never filled in on the root filesystem.
+     */
+    public void requireMount() {
+        if (!needsMount) {
+            return;
+        }
+        Path mount = MountInfo.mountOf(target, MountInfo.mountPoints());
+        if (mount.getNameCount() == 0) {
+            throw new TargetUnavailableException(null, "no drive is mounted at --target " + target + " or above it"
+                    + " (--needs-mount): waiting for it to be mounted", Posix.ENODEV);
+        }
+    }
 }
