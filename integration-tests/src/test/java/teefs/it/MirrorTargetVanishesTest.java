@@ -37,11 +37,7 @@ class MirrorTargetVanishesTest {
         try (MirrorFixture p = new MirrorFixture(root.resolve("p"))) {
             Path drive = Files.createDirectories(root.resolve("drive"));
             Path target = Files.createDirectories(p.target("disk"));
-            if (!Mounts.mount("--bind", drive.toString(), target.toString())) {
-                String message = "SKIPPING: mount --bind needs root; a drive unmounted under a mirror is tested as root";
-                System.err.println("\n*** " + message + " ***\n");
-                Assumptions.abort(message);
-            }
+            bindOrSkip(drive, target);
             mountPoint = target;
             p.start();
             Path mount = p.journal.mount;
@@ -73,11 +69,7 @@ class MirrorTargetVanishesTest {
         Fuse.assumeAvailable();
         Path drive = Files.createDirectories(root.resolve("drive"));
         Path target = Files.createDirectories(root.resolve("pool/disk1"));
-        if (!Mounts.mount("--bind", drive.toString(), target.toString())) {
-            String message = "SKIPPING: mount --bind needs root; a drive unmounted under a mirror is tested as root";
-            System.err.println("\n*** " + message + " ***\n");
-            Assumptions.abort(message);
-        }
+        bindOrSkip(drive, target);
         mountPoint = target;
         try (UpFixture up = new UpFixture(root.resolve("up"), null)) {
             up.config("", "disk1", target.toString(), "").start();
@@ -119,15 +111,21 @@ class MirrorTargetVanishesTest {
             try (var left = Files.list(target)) {
                 assertThat(left.toList()).as("nothing copied onto the root filesystem").isEmpty();
             }
-            if (!Mounts.mount("--bind", drive.toString(), target.toString())) {
-                String message = "SKIPPING: mount --bind needs root; a drive mounted late is tested as root";
-                System.err.println("\n*** " + message + " ***\n");
-                Assumptions.abort(message);
-            }
+            bindOrSkip(drive, target);
             mountPoint = target;
             p.awaitMirrorLog("disk", "bootstrap window applied", Duration.ofSeconds(60));
             p.awaitConverged(Duration.ofSeconds(60), "disk");
             assertThat(drive.resolve("f")).hasContent("to copy once the drive is there");
+        }
+    }
+
+    /** Mounts {@code drive} at {@code target} (a bind mount stands for a drive), or skips loudly without root. */
+    private static void bindOrSkip(Path drive, Path target) throws Exception {
+        if (!Mounts.mount("--bind", drive.toString(), target.toString())) {
+            String message = "SKIPPING: mount --bind needs root; drives mounted and unmounted under a mirror are tested"
+                    + " as root";
+            System.err.println("\n*** " + message + " ***\n");
+            Assumptions.abort(message);
         }
     }
 }
