@@ -242,7 +242,7 @@ public final class Bootstrapper {
                 java.util.concurrent.ThreadLocalRandom.current()::nextLong);
         while (!stopRequested.getAsBoolean()) {
             try {
-                options.requireMount();
+                TargetDrive.requireMounted(options);
                 return true;
             } catch (TargetUnavailableException e) {
                 log.enter(StateLog.State.PAUSED, "paused: " + e.getMessage() + " before the bootstrap copies anything");

@@ -143,7 +143,7 @@ public final class Mirror {
 
     /** Opens TARGET at the saved state; no state means this mirror was never bootstrapped. */
     private DurableApplier open() {
-        options.requireMount();
+        TargetDrive.requireMounted(options);
         MirrorState state = store.load().orElseThrow(() -> new MirrorException(MirrorException.MUST_BOOTSTRAP,
                 "no saved position for target " + options.target() + " (state file " + store.file()
                         + " does not exist): run teefs mirror with --bootstrap --source STORE first", null));

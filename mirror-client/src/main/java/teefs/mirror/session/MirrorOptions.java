@@ -7,9 +7,6 @@ import java.time.Duration;
 import teefs.broadcast.client.ClientOptions;
 import teefs.broadcast.client.ClientTls;
 import teefs.broadcast.net.ListenAddress;
-import teefs.mirror.apply.TargetUnavailableException;
-import teefs.posix.MountInfo;
-import teefs.posix.Posix;
 
 /**
  * How a mirror runs: the server, TARGET, its state file, durability, credentials. Setters return this;
@@ -100,19 +97,4 @@ public final class MirrorOptions {
     public Duration heartbeat() { return heartbeat; }
     public Duration idleTimeout() { return idleTimeout; }
     public boolean needsMount() { return needsMount; }
-
-    /**
-     * With {@link #needsMount}: a {@link TargetUnavailableException} when no filesystem other than "/" is mounted at
-     * TARGET or above it, so that a drive that did not mount is never filled in on the root filesystem.
-     */
-    public void requireMount() {
-        if (!needsMount) {
-            return;
-        }
-        Path mount = MountInfo.mountOf(target, MountInfo.mountPoints());
-        if (mount.getNameCount() == 0) {
-            throw new TargetUnavailableException(null, "no drive is mounted at --target " + target + " or above it"
-                    + " (--needs-mount): waiting for it to be mounted", Posix.ENODEV);
-        }
-    }
 }
