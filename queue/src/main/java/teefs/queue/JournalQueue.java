@@ -19,7 +19,6 @@ import teefs.protocol.RecordHeader;
 
 import net.openhft.chronicle.bytes.Bytes;
 import net.openhft.chronicle.queue.ExcerptTailer;
-import net.openhft.chronicle.queue.RollCycles;
 import net.openhft.chronicle.queue.TailerDirection;
 import net.openhft.chronicle.queue.impl.RollingResourcesCache;
 import net.openhft.chronicle.queue.impl.single.SingleChronicleQueue;
@@ -50,7 +49,6 @@ public final class JournalQueue implements AutoCloseable {
     public static final String ID_FILE = "teefs-queue.id";
     /** Name suffix of the per-cycle side files holding large WRITEs' data: {@code <cycle>.teefs-data}. */
     public static final String SIDE_DATA_SUFFIX = ".teefs-data";
-    static final RollCycles ROLL_CYCLE = QueueIndexes.ROLL_CYCLE;
     /** Chronicle's file of the queue's own metadata (directory listing, locks), memory-mapped like a cycle file. */
     static final String METADATA_FILE = SingleChronicleQueue.QUEUE_METADATA_FILE;
 
@@ -66,7 +64,7 @@ public final class JournalQueue implements AutoCloseable {
         this.chronicle = chronicle;
         this.clock = clock;
         File base = dir.toFile();
-        this.cycleFiles = new RollingResourcesCache(ROLL_CYCLE, chronicle.epoch(),
+        this.cycleFiles = new RollingResourcesCache(QueueIndexes.ROLL_CYCLE, chronicle.epoch(),
                 name -> new File(base, name + SingleChronicleQueue.SUFFIX),
                 file -> file.getName().substring(0, file.getName().length() - SingleChronicleQueue.SUFFIX.length()));
     }
@@ -106,20 +104,20 @@ public final class JournalQueue implements AutoCloseable {
 
     private static JournalQueue open(Path dir, LongSupplier wallMillis) {
         UUID id = readId(dir.resolve(ID_FILE));
-        CycleClock clock = new CycleClock(wallMillis, ROLL_CYCLE, ROLL_CYCLE.defaultEpoch());
+        CycleClock clock = new CycleClock(wallMillis, QueueIndexes.ROLL_CYCLE, QueueIndexes.ROLL_CYCLE.defaultEpoch());
         SingleChronicleQueue chronicle;
         try {
             chronicle = SingleChronicleQueueBuilder.single(dir.toFile())
-                    .rollCycle(ROLL_CYCLE)
+                    .rollCycle(QueueIndexes.ROLL_CYCLE)
                     .timeProvider(clock)
                     .build();
         } catch (RuntimeException e) {
             throw new QueueException("cannot open queue " + dir + ": " + e.getMessage(), e);
         }
-        if (chronicle.epoch() != ROLL_CYCLE.defaultEpoch()) {
+        if (chronicle.epoch() != QueueIndexes.ROLL_CYCLE.defaultEpoch()) {
             chronicle.close();
             throw new QueueException("queue " + dir + " has a roll epoch of " + chronicle.epoch() + ", not "
-                    + ROLL_CYCLE.defaultEpoch() + ": point --queue at a directory written by teefs");
+                    + QueueIndexes.ROLL_CYCLE.defaultEpoch() + ": point --queue at a directory written by teefs");
         }
         return new JournalQueue(dir, id, chronicle, clock);
     }

@@ -187,8 +187,8 @@ class JournalQueueTest {
                 index[i] = appender.append(new UnsafeBuffer(new byte[] {(byte) i}), 0, 1);
             }
             int cycle = queue.cycleOf(index[0]);
-            long longAgo = JournalQueue.ROLL_CYCLE.toIndex(cycle - 5, 0);
-            long future = JournalQueue.ROLL_CYCLE.toIndex(cycle + 5, 0);
+            long longAgo = QueueIndexes.ROLL_CYCLE.toIndex(cycle - 5, 0);
+            long future = QueueIndexes.ROLL_CYCLE.toIndex(cycle + 5, 0);
 
             assertThat(reader.seekTo(index[2])).isTrue();
             for (long missing : new long[] {longAgo, future, index[4] + 100}) {
