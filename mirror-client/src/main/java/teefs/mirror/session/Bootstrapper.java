@@ -60,12 +60,12 @@ public final class Bootstrapper {
             throw new IllegalArgumentException("--bootstrap needs --source STORE (a directory, or an rsync URL such"
                     + " as host:/srv/store or rsync://host/module)");
         }
-        if (SourceCopy.isLocal(source) && !Files.isDirectory(Path.of(source))) {
-            // rsync would fail on it ten times over, each "code 23", before saying so
-            throw new IllegalArgumentException("--source " + source + " is not a directory: give the journal's STORE"
-                    + " (or an rsync URL such as host:/srv/store), mounted");
-        }
         if (SourceCopy.isLocal(source)) {
+            if (!Files.isDirectory(Path.of(source))) {
+                // rsync would fail on it ten times over, each "code 23", before saying so
+                throw new IllegalArgumentException("--source " + source + " is not a directory: give the journal's"
+                        + " STORE (or an rsync URL such as host:/srv/store), mounted");
+            }
             // rsync --delete of a tree into one that holds it deletes the rest of the target, the source's own
             // directory included; into one inside it, it copies the copy again
             Path from = RealPath.asFarAsItExists(Path.of(source));

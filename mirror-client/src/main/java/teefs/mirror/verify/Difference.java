@@ -14,10 +14,11 @@ public record Difference(String path, Kind kind, String detail) {
     @Override
     public String toString() {
         // the trees are A and B wherever verify names them: "only in A", not "only in a"
-        String label = kind.name().toLowerCase(java.util.Locale.ROOT).replace('_', ' ');
-        if (kind == Kind.ONLY_IN_A || kind == Kind.ONLY_IN_B) {
-            label = label.substring(0, label.length() - 1) + kind.name().charAt(kind.name().length() - 1);
-        }
+        String label = switch (kind) {
+            case ONLY_IN_A -> "only in A";
+            case ONLY_IN_B -> "only in B";
+            default -> kind.name().toLowerCase(java.util.Locale.ROOT).replace('_', ' ');
+        };
         return path + ": " + label + ": " + detail;
     }
 }

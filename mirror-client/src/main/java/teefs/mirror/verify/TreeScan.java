@@ -42,10 +42,6 @@ final class TreeScan {
     private final VerifyProgress progress;
     private final String name;
 
-    TreeScan(Path root, List<PathMatcher> ignore) {
-        this(root, ignore, VerifyProgress.NONE, root.toString());
-    }
-
     /** @param name how progress lines call this tree (A, B) */
     TreeScan(Path root, List<PathMatcher> ignore, VerifyProgress progress, String name) {
         this.root = root;

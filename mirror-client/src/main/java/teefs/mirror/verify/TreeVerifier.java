@@ -43,7 +43,7 @@ public final class TreeVerifier {
     private final VerifyProgress progress;
 
     public TreeVerifier(VerifyOptions options) {
-        this(options, VerifyProgress.NONE);
+        this(options, VerifyProgress.none());
     }
 
     public TreeVerifier(VerifyOptions options, VerifyProgress progress) {

@@ -12,8 +12,11 @@ import java.util.function.LongSupplier;
  */
 public final class VerifyProgress {
     public static final long DEFAULT_INTERVAL_NANOS = 5_000_000_000L;
-    /** Tells nothing. */
-    public static final VerifyProgress NONE = new VerifyProgress(null, System::nanoTime, Long.MAX_VALUE);
+
+    /** One that tells nothing (its own: the counters of a progress belong to one verify). */
+    public static VerifyProgress none() {
+        return new VerifyProgress(null, System::nanoTime, Long.MAX_VALUE);
+    }
 
     private final PrintStream out;
     private final LongSupplier clock;
