@@ -13,25 +13,70 @@ public final class MountInfo {
     private MountInfo() {
     }
 
-    /** Every mount point, unescaped, in the order the kernel lists them; empty when mountinfo cannot be read. */
-    public static List<String> mountPoints() {
+    /** One mounted filesystem: where it is mounted, its type ({@code ext4}, {@code fuse.teefs}) and its source. */
+    public record Mount(String point, String type, String source) {
+    }
+
+    /** Every mount, in the order the kernel lists them (a later one over the same point hides the earlier). */
+    public static List<Mount> mounts() {
         try {
-            return mountPoints(Files.readAllLines(MOUNTINFO));
+            return mounts(Files.readAllLines(MOUNTINFO));
         } catch (IOException e) {
             return List.of();
         }
     }
 
-    /** The mount points of {@code lines} in mountinfo's format (field 5; spaces and the like escaped as \ooo). */
-    static List<String> mountPoints(List<String> lines) {
-        List<String> points = new ArrayList<>(lines.size());
-        for (String line : lines) {
-            String[] fields = line.split(" ");
-            if (fields.length > 4) {
-                points.add(unescape(fields[4]));
-            }
+    /** Every mount point, unescaped, in the order the kernel lists them; empty when mountinfo cannot be read. */
+    public static List<String> mountPoints() {
+        return mountPoints(mounts());
+    }
+
+    static List<String> mountPoints(List<Mount> mounts) {
+        List<String> points = new ArrayList<>(mounts.size());
+        for (Mount m : mounts) {
+            points.add(m.point());
         }
         return points;
+    }
+
+    /**
+     * The mounts of {@code lines} in mountinfo's format: the point is field 5, then optional fields up to a lone
+     * "-", then the type and the source (spaces and the like escaped as \ooo).
+     */
+    static List<Mount> mounts(List<String> lines) {
+        List<Mount> mounts = new ArrayList<>(lines.size());
+        for (String line : lines) {
+            String[] fields = line.split(" ");
+            if (fields.length <= 4) {
+                continue;
+            }
+            String type = "";
+            String source = "";
+            for (int i = 6; i + 2 < fields.length; i++) {
+                if (fields[i].equals("-")) {
+                    type = unescape(fields[i + 1]);
+                    source = unescape(fields[i + 2]);
+                    break;
+                }
+            }
+            mounts.add(new Mount(unescape(fields[4]), type, source));
+        }
+        return mounts;
+    }
+
+    /** The mount whose filesystem holds {@code path} (resolved as far as it exists), or null when none is listed. */
+    public static Mount holding(Path path, List<Mount> mounts) {
+        Path p = RealPath.asFarAsItExists(path);
+        Mount best = null;
+        int bestDepth = -1;
+        for (Mount m : mounts) {
+            Path point = Path.of(m.point());
+            if (p.startsWith(point) && point.getNameCount() >= bestDepth) {
+                best = m; // >=: of two mounts on one point, the later is on top
+                bestDepth = point.getNameCount();
+            }
+        }
+        return best;
     }
 
     /**
