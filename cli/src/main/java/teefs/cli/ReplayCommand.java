@@ -11,6 +11,7 @@ import teefs.mirror.apply.ApplyEngine;
 import teefs.mirror.apply.ApplyException;
 import teefs.mirror.apply.TargetUnavailableException;
 import teefs.mirror.replay.QueueReplayer;
+import teefs.queue.JournalMounts;
 import teefs.queue.JournalQueue;
 
 @Command(name = "replay",
@@ -67,6 +68,12 @@ final class ReplayCommand implements Callable<Integer> {
             throw new UserError("--until " + until + " is before --from " + from + ": nothing to replay");
         }
         try (JournalQueue q = JournalQueue.openExisting(queue); ApplyEngine engine = ApplyEngine.open(target)) {
+            Path ownMount = JournalMounts.ownMountHolding(target, q.id().toString());
+            if (ownMount != null) {
+                throw new UserError("--target " + target + " is inside " + ownMount + ", the teefs mount that journals"
+                        + " into " + queue + ": every record replayed there would be journaled again, and read back"
+                        + " by this replay, without end. Replay onto a directory outside " + ownMount);
+            }
             QueueReplayer replayer = new QueueReplayer(q, engine, System.err);
             try {
                 long started = System.nanoTime();

@@ -71,8 +71,18 @@ final class MirrorFixture implements AutoCloseable {
     /** Starts mirror {@code name} with {@code env} added to its environment. */
     TeefsProcess startMirror(String name, boolean bootstrap, Map<String, String> env, String... extra)
             throws Exception {
+        return startMirror(name, target(name), bootstrap, env, extra);
+    }
+
+    /** Starts mirror {@code name} onto {@code target} instead of its own directory under {@code dir/mirrors}. */
+    TeefsProcess startMirrorAt(String name, Path target, boolean bootstrap, String... extra) throws Exception {
+        return startMirror(name, target, bootstrap, Map.of(), extra);
+    }
+
+    private TeefsProcess startMirror(String name, Path target, boolean bootstrap, Map<String, String> env,
+                                     String... extra) throws Exception {
         List<String> args = new ArrayList<>(List.of("mirror", "--connect", "unix:" + socket,
-                "--target", target(name).toString(), "--batch-ms", "100"));
+                "--target", target.toString(), "--batch-ms", "100"));
         if (bootstrap) {
             args.addAll(List.of("--bootstrap", "--source", journal.store.toString()));
         }

@@ -91,6 +91,14 @@ final class TeefsProcess implements AutoCloseable {
         process.waitFor(30, TimeUnit.SECONDS);
     }
 
+    /** Waits for the process to exit by itself; returns its exit code. */
+    int waitFor(Duration timeout) throws InterruptedException {
+        if (!process.waitFor(timeout.toMillis(), TimeUnit.MILLISECONDS)) {
+            throw new AssertionError(name + " did not exit within " + timeout + "; log:\n" + output());
+        }
+        return process.exitValue();
+    }
+
     /** SIGTERM, then waits for a clean exit; returns the exit code. */
     int terminate(Duration timeout) throws InterruptedException {
         process.destroy();

@@ -11,6 +11,7 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 import teefs.posix.Posix;
+import teefs.queue.JournalMounts;
 import teefs.queue.JournalQueue;
 
 /**
@@ -95,9 +96,11 @@ public final class JournalMount implements AutoCloseable {
         List<String> options = new ArrayList<>();
         // big_writes: 128 KiB writes instead of 4 KiB (libfuse2 caps max_write there); use_ino: real inode
         // numbers, so hard links look like hard links and git/rsync see stable inodes; splice_write: read replies
-        // (JournalFs.read_buf names STORE's descriptor) go from STORE to /dev/fuse by splice, one copy instead of two
+        // (JournalFs.read_buf names STORE's descriptor) go from STORE to /dev/fuse by splice, one copy instead of two;
+        // fsname teefs:<queue id>: a mirror or replay of this queue finds the mount by it and will not write inside
         StringBuilder o = new StringBuilder(
-                "big_writes,max_write=131072,use_ino,splice_write,fsname=teefs,subtype=teefs");
+                "big_writes,max_write=131072,use_ino,splice_write,subtype=teefs,fsname=")
+                .append(JournalMounts.fsName(queue.id()));
         if (Posix.isRoot()) {
             // other users may use the mount, and the kernel checks their permissions against STORE's modes
             o.append(",allow_other,default_permissions");

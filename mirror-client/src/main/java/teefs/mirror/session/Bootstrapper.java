@@ -95,6 +95,7 @@ public final class Bootstrapper {
         if (status == null) {
             return false;
         }
+        TargetDrive.refuseOwnJournal(options, status.getQueueId());
         long head = status.getHeadIndex();
         StateStore store = new StateStore(options.stateFile());
         store.delete();

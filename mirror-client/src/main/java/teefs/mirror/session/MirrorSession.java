@@ -89,6 +89,7 @@ final class MirrorSession {
                         + options.stateFile() + ") belongs to queue " + queueId
                         + ": run teefs mirror with --bootstrap --source STORE to copy the tree and start over", null);
             }
+            TargetDrive.refuseOwnJournal(options, queueId);
             events.welcomed(client.welcome(), applier.applied());
             return stream(client, applier);
         } finally {
