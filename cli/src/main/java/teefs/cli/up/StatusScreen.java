@@ -15,7 +15,8 @@ import teefs.protocol.control.StatusReply;
 /**
  * The live view of {@code teefs up}: mount, queue head, and each role's state, pid, uptime, restarts and (mirrors)
  * lag. On a terminal it redraws one ANSI screen every status_interval; otherwise (CI, systemd) the supervisor's
- * events are printed as lines and this thread only adds a line when a mirror connects or disconnects. Head and lag
+ * events are printed as lines and this thread only adds a line when a mirror connects or disconnects, and asks less
+ * often once all is quiet ({@link PollPace}). Head and lag
  * come from the broadcaster's status reply (what {@code teefs status} prints). Runs on its own daemon thread; it only
  * reads the supervisor's snapshots.
  */
@@ -36,7 +37,7 @@ final class StatusScreen implements Runnable {
 
     @Override
     public void run() {
-        long interval = supervisor.config().supervise().statusInterval().toMillis();
+        PollPace pace = new PollPace(supervisor.config().supervise().statusInterval().toMillis(), ansi);
         while (!supervisor.stopRequested()) {
             poll();
             if (ansi) {
@@ -45,8 +46,12 @@ final class StatusScreen implements Runnable {
             } else {
                 logConnections();
             }
+            List<RoleProcess.Snapshot> roles = supervisor.snapshots();
+            List<String> mirrors = roles.stream().filter(r -> r.kind() == RoleProcess.Kind.MIRROR)
+                    .map(r -> r.name().substring("mirror ".length())).toList();
+            boolean allRunning = roles.stream().allMatch(r -> r.state() == RoleState.RUNNING);
             try {
-                Thread.sleep(interval);
+                Thread.sleep(pace.next(supervisor.status(), mirrors, allRunning));
             } catch (InterruptedException e) {
                 return;
             }
