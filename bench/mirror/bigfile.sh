@@ -12,17 +12,9 @@ mib=${1:-1024}
 rounds=${2:-3}
 work=${3:-/var/tmp/teefs-bigfile}
 here="$(cd "$(dirname "$0")/../.." && pwd)"
-cleanup() {
-  [[ -n "${up_pid:-}" ]] && kill "$up_pid" 2>/dev/null && wait "$up_pid" 2>/dev/null || true
-}
-trap cleanup EXIT
-if mountpoint -q "$work/teefs-data/mount" 2>/dev/null; then fusermount -u -z "$work/teefs-data/mount"; fi
-chattr -i "$work/teefs-data/mount" 2>/dev/null || true
-rm -rf "$work"; mkdir -p "$work/peer"; cd "$work"
-"$here/bin/teefs" up --plain > up.log 2>&1 &
-up_pid=$!
-for _ in $(seq 300); do grep -q "disk2 connected" up.log 2>/dev/null && grep -q "disk1 connected" up.log && break; sleep 0.2; done
-grep -q "disk2 connected" up.log || { cat up.log; exit 1; }
+. "$here/bench/lib/up.sh"
+start_up "$here/bin/teefs" "$work"
+mkdir -p peer
 head -c $((mib << 20)) /dev/urandom > src.bin
 size=$(stat -c %s src.bin)
 now() { date +%s.%N; }

@@ -12,17 +12,8 @@ set -euo pipefail
 n=${1:-200}
 work=${2:-/var/tmp/teefs-lag}
 here="$(cd "$(dirname "$0")/../.." && pwd)"
-cleanup() {
-  [[ -n "${up_pid:-}" ]] && kill "$up_pid" 2>/dev/null && wait "$up_pid" 2>/dev/null || true
-}
-trap cleanup EXIT
-if mountpoint -q "$work/teefs-data/mount" 2>/dev/null; then fusermount -u -z "$work/teefs-data/mount"; fi
-chattr -i "$work/teefs-data/mount" 2>/dev/null || true
-rm -rf "$work"; mkdir -p "$work"; cd "$work"
-"$here/bin/teefs" up --plain > up.log 2>&1 &
-up_pid=$!
-for _ in $(seq 300); do grep -q "disk2 connected" up.log 2>/dev/null && grep -q "disk1 connected" up.log && break; sleep 0.2; done
-grep -q "disk2 connected" up.log || { cat up.log; exit 1; }
+. "$here/bench/lib/up.sh"
+start_up "$here/bin/teefs" "$work"
 python3 - "$n" teefs-data/mount teefs-data/mirrors/disk1 teefs-data/mirrors/disk2 <<'PY'
 import os, sys, time
 n, mount, drives = int(sys.argv[1]), sys.argv[2], sys.argv[3:]

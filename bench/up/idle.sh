@@ -14,17 +14,8 @@ quiet=${2:-30}
 work=${3:-/var/tmp/teefs-idle}
 here="$(cd "$(dirname "$0")/../.." && pwd)"
 hz=$(getconf CLK_TCK)
-cleanup() {
-  [[ -n "${up_pid:-}" ]] && kill "$up_pid" 2>/dev/null && wait "$up_pid" 2>/dev/null || true
-}
-trap cleanup EXIT
-if mountpoint -q "$work/teefs-data/mount" 2>/dev/null; then fusermount -u -z "$work/teefs-data/mount"; fi
-chattr -i "$work/teefs-data/mount" 2>/dev/null || true
-rm -rf "$work"; mkdir -p "$work"; cd "$work"
-"$here/bin/teefs" up --plain > up.log 2>&1 &
-up_pid=$!
-for _ in $(seq 300); do grep -q "disk2 connected" up.log 2>/dev/null && grep -q "disk1 connected" up.log && break; sleep 0.2; done
-grep -q "disk2 connected" up.log || { cat up.log; exit 1; }
+. "$here/bench/lib/up.sh"
+start_up "$here/bin/teefs" "$work"
 echo "idle.sh: both mirrors connected; quiet for ${quiet} s, then measuring for ${seconds} s"
 sleep "$quiet"
 # the supervisor is a shell wrapper's child or the java process itself: take the java process and its children
