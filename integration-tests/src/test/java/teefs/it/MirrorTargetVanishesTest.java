@@ -97,7 +97,7 @@ class MirrorTargetVanishesTest {
         try (MirrorFixture p = new MirrorFixture(root.resolve("p"))) {
             Path drive = Files.createDirectories(root.resolve("drive"));
             Path target = Files.createDirectories(p.target("disk")); // the bare mount point
-            if (teefs.posix.MountInfo.mountOf(target, teefs.posix.MountInfo.mountPoints()).getNameCount() != 0) {
+            if (teefs.posix.MountInfo.mountOf(target, teefs.posix.MountInfo.mounts()).getNameCount() != 0) {
                 String message = "SKIPPING: the temporary directory " + target + " is on a filesystem of its own (a"
                         + " tmpfs /tmp?), so it counts as a mounted drive; this test needs it on /";
                 System.err.println("\n*** " + message + " ***\n");

@@ -83,16 +83,9 @@ public final class MountInfo {
      * The mount point whose filesystem holds {@code path} (resolved as far as it exists): the longest mount point
      * that is {@code path} or a directory above it. "/" when no other is.
      */
-    public static Path mountOf(Path path, List<String> points) {
-        Path p = RealPath.asFarAsItExists(path);
-        Path best = Path.of("/");
-        for (String point : points) {
-            Path m = Path.of(point);
-            if (p.startsWith(m) && m.getNameCount() > best.getNameCount()) {
-                best = m;
-            }
-        }
-        return best;
+    public static Path mountOf(Path path, List<Mount> mounts) {
+        Mount m = holding(path, mounts);
+        return Path.of(m == null ? "/" : m.point());
     }
 
     private static String unescape(String field) {

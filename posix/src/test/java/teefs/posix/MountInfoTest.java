@@ -24,14 +24,14 @@ class MountInfoTest {
 
     @Test
     void theFilesystemOfAPathIsTheLongestMountPointAboveIt() {
-        List<String> points = MountInfo.mountPoints(MountInfo.mounts(LINES));
-        assertThat(MountInfo.mountOf(Path.of("/mnt/disk1/teefs"), points)).isEqualTo(Path.of("/mnt/disk1"));
-        assertThat(MountInfo.mountOf(Path.of("/mnt/disk1"), points)).isEqualTo(Path.of("/mnt/disk1"));
-        assertThat(MountInfo.mountOf(Path.of("/mnt/disk1/snap/x"), points)).isEqualTo(Path.of("/mnt/disk1/snap"));
-        assertThat(MountInfo.mountOf(Path.of("/mnt/my drive/t"), points)).isEqualTo(Path.of("/mnt/my drive"));
-        assertThat(MountInfo.mountOf(Path.of("/mnt/disk10/teefs"), points)).as("a name that only starts alike")
+        List<MountInfo.Mount> mounts = MountInfo.mounts(LINES);
+        assertThat(MountInfo.mountOf(Path.of("/mnt/disk1/teefs"), mounts)).isEqualTo(Path.of("/mnt/disk1"));
+        assertThat(MountInfo.mountOf(Path.of("/mnt/disk1"), mounts)).isEqualTo(Path.of("/mnt/disk1"));
+        assertThat(MountInfo.mountOf(Path.of("/mnt/disk1/snap/x"), mounts)).isEqualTo(Path.of("/mnt/disk1/snap"));
+        assertThat(MountInfo.mountOf(Path.of("/mnt/my drive/t"), mounts)).isEqualTo(Path.of("/mnt/my drive"));
+        assertThat(MountInfo.mountOf(Path.of("/mnt/disk10/teefs"), mounts)).as("a name that only starts alike")
                 .isEqualTo(Path.of("/"));
-        assertThat(MountInfo.mountOf(Path.of("/mnt/disk2/teefs"), points)).as("a drive not mounted")
+        assertThat(MountInfo.mountOf(Path.of("/mnt/disk2/teefs"), mounts)).as("a drive not mounted")
                 .isEqualTo(Path.of("/"));
         assertThat(MountInfo.mountPoints()).as("this machine's own table").contains("/");
     }

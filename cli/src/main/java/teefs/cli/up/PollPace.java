@@ -7,8 +7,8 @@ import teefs.protocol.control.StatusReply;
 
 /**
  * How often the supervisor asks the broadcaster for its status when no terminal shows it (systemd, CI). Each ask is a
- * connection of its own, which the broadcaster accepts, answers and tears down: twice a second, that was half of an
- * idle broadcaster's CPU. So once everything has been quiet for {@link #QUIET_POLLS} asks in a row (every mirror
+ * connection of its own, which the broadcaster accepts, answers and tears down: twice a second, that was a third of
+ * an idle broadcaster's CPU (bench/up/idle.sh). So once everything has been quiet for {@link #QUIET_POLLS} asks in a row (every mirror
  * connected and caught up, the head where it was), asks come every {@link #IDLE_MILLIS} instead, until anything
  * changes. A screen on a terminal keeps its pace: someone is watching it.
  */

@@ -192,5 +192,9 @@ final class RoleProcess {
     /** An immutable view for the screen and the control socket. */
     record Snapshot(Kind kind, String name, RoleState state, long pid, long upNanos, int restarts, int lastExit,
             String note, Path log) {
+        /** A mirror's own name, as its config and the broadcaster know it: "disk1" of role "mirror disk1". */
+        String mirrorName() {
+            return name.substring("mirror ".length());
+        }
     }
 }

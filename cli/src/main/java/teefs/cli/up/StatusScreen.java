@@ -48,7 +48,7 @@ final class StatusScreen implements Runnable {
             }
             List<RoleProcess.Snapshot> roles = supervisor.snapshots();
             List<String> mirrors = roles.stream().filter(r -> r.kind() == RoleProcess.Kind.MIRROR)
-                    .map(r -> r.name().substring("mirror ".length())).toList();
+                    .map(RoleProcess.Snapshot::mirrorName).toList();
             boolean allRunning = roles.stream().allMatch(r -> r.state() == RoleState.RUNNING);
             try {
                 Thread.sleep(pace.next(supervisor.status(), mirrors, allRunning));
@@ -89,7 +89,7 @@ final class StatusScreen implements Runnable {
         }
         for (RoleProcess.Snapshot r : supervisor.snapshots()) {
             if (r.kind() == RoleProcess.Kind.MIRROR) {
-                String name = r.name().substring("mirror ".length());
+                String name = r.mirrorName();
                 boolean up = s.getClientsList().stream().anyMatch(cs -> cs.getName().equals(name) && cs.getConnected());
                 String paused = up ? null : PauseReason.of(r.log());
                 if (paused == null) {
@@ -132,7 +132,7 @@ final class StatusScreen implements Runnable {
             String lagSec = "";
             String note = r.note();
             if (r.kind() == RoleProcess.Kind.MIRROR) {
-                ClientStatus cs = clients.get(r.name().substring("mirror ".length()));
+                ClientStatus cs = clients.get(r.mirrorName());
                 if (cs != null) {
                     lagRec = Long.toString(cs.getLagRecords());
                     lagBytes = Sizes.format(cs.getLagBytes());

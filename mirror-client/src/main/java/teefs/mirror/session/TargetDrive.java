@@ -23,7 +23,7 @@ final class TargetDrive {
         if (!options.needsMount()) {
             return;
         }
-        Path mount = MountInfo.mountOf(options.target(), MountInfo.mountPoints());
+        Path mount = MountInfo.mountOf(options.target(), MountInfo.mounts());
         if (mount.getNameCount() == 0) {
             throw new TargetUnavailableException(null, "no drive is mounted at --target " + options.target()
                     + " or above it (--needs-mount): waiting for it to be mounted", Posix.ENODEV);
